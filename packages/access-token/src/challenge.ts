@@ -1,0 +1,36 @@
+/**
+ * RFC 6750 / RFC 9728 bearer challenges.
+ *
+ * The order of attributes is fixed (error, error_description,
+ * resource_metadata, scope) so that every component of the deployment, the
+ * gateways included, produces byte-identical headers for the same situation.
+ */
+export type BearerErrorCode = 'invalid_token' | 'insufficient_scope' | 'invalid_request';
+
+export interface BearerChallenge {
+  error: BearerErrorCode;
+  description?: string | undefined;
+  resourceMetadata?: string | undefined;
+  scope?: string | undefined;
+}
+
+function quoted(value: string): string {
+  // RFC 6750 forbids '"' and '\' inside these attribute values; drop them
+  // rather than emit a header that clients would mis-parse.
+  return `"${value.replace(/["\\]/g, '')}"`;
+}
+
+export function bearerChallenge(challenge: BearerChallenge): string {
+  const attributes: string[] = [`error=${quoted(challenge.error)}`];
+  if (challenge.description) attributes.push(`error_description=${quoted(challenge.description)}`);
+  if (challenge.resourceMetadata) attributes.push(`resource_metadata=${quoted(challenge.resourceMetadata)}`);
+  if (challenge.scope) attributes.push(`scope=${quoted(challenge.scope)}`);
+  return `Bearer ${attributes.join(', ')}`;
+}
+
+/** Reads `Authorization: Bearer <token>`; the scheme is case-insensitive. */
+export function readBearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(authorization);
+  return match?.[1];
+}

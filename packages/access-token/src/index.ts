@@ -1,0 +1,13 @@
+export { bearerChallenge, readBearerToken, type BearerChallenge, type BearerErrorCode } from './challenge.ts';
+export {
+  ASYMMETRIC_ALGORITHMS,
+  AccessTokenError,
+  createAccessTokenVerifier,
+  remoteKeySet,
+  scopesOf,
+  type AccessTokenClaims,
+  type AccessTokenPolicy,
+  type AccessTokenVerifier,
+  type AsymmetricAlgorithm,
+} from './verifier.ts';
+export { requireAccessToken, type ProtectOptions } from './middleware.ts';

@@ -1,0 +1,55 @@
+import type { RequestHandler, Response } from 'express';
+import { bearerChallenge, readBearerToken } from './challenge.ts';
+import { AccessTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './verifier.ts';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    claims: AccessTokenClaims;
+    accessToken: string;
+  }
+}
+
+export interface ProtectOptions {
+  /** Advertised in challenges so MCP clients can discover the authorization server (RFC 9728). */
+  resourceMetadata?: string;
+  /** Scope advertised in challenges. */
+  scope: string;
+}
+
+const MISSING = 'Missing, invalid or expired access token';
+
+function reject(res: Response, error: AccessTokenError, options: ProtectOptions): void {
+  const status = error.code === 'insufficient_scope' ? 403 : 401;
+  res.setHeader(
+    'WWW-Authenticate',
+    bearerChallenge({ error: error.code, description: error.message, resourceMetadata: options.resourceMetadata, scope: options.scope }),
+  );
+  res.status(status).json({ code: error.code, message: error.message });
+}
+
+/**
+ * Express middleware: requires a valid JWT access token, exposes its claims
+ * as `res.locals.claims` and the raw token as `res.locals.accessToken`.
+ */
+export function requireAccessToken(verifier: AccessTokenVerifier, options: ProtectOptions): RequestHandler {
+  return (req, res, next) => {
+    const token = readBearerToken(req.get('authorization'));
+    if (!token) {
+      reject(res, new AccessTokenError('invalid_token', MISSING), options);
+      return;
+    }
+    verifier.verify(token).then(
+      (claims) => {
+        res.locals.claims = claims;
+        res.locals.accessToken = token;
+        next();
+      },
+      (error: unknown) => {
+        if (error instanceof AccessTokenError) {
+          res.locals.log?.info({ reason: error.message }, 'access token rejected');
+          reject(res, error, options);
+        } else next(error);
+      },
+    );
+  };
+}

@@ -1,0 +1,108 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+
+/**
+ * Only asymmetric algorithms may be configured. Accepting an HMAC algorithm
+ * for a key set published as public keys would let anyone holding the public
+ * key forge tokens, and `none` needs no key at all.
+ */
+export const ASYMMETRIC_ALGORITHMS = ['PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+export interface AccessTokenPolicy {
+  issuer: string;
+  audience: string;
+  algorithms: readonly AsymmetricAlgorithm[];
+  /** Scope every token must hold (space separated values all required). */
+  requiredScope: string;
+  /** Seconds of clock skew tolerated for exp and nbf. */
+  clockToleranceSeconds: number;
+}
+
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  scope: string;
+  region?: string;
+  client_type?: string;
+  client_assurance_level?: number;
+}
+
+export type AccessTokenErrorCode = 'invalid_token' | 'insufficient_scope';
+
+export class AccessTokenError extends Error {
+  readonly code: AccessTokenErrorCode;
+
+  constructor(code: AccessTokenErrorCode, message: string) {
+    super(message);
+    this.name = 'AccessTokenError';
+    this.code = code;
+  }
+}
+
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<AccessTokenClaims>;
+}
+
+export function scopesOf(claims: JWTPayload): Set<string> {
+  const scope = claims.scope;
+  if (typeof scope === 'string') return new Set(scope.split(' ').filter(Boolean));
+  if (Array.isArray(scope)) return new Set(scope.filter((s): s is string => typeof s === 'string'));
+  return new Set();
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The access token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'The access token is not yet valid';
+    if (error.claim === 'aud') return 'The access token is not intended for this resource';
+    if (error.claim === 'iss') return 'The access token was issued by an untrusted issuer';
+  }
+  return 'Missing, invalid or expired access token';
+}
+
+/**
+ * Builds a verifier around a key source. Production code passes a remote
+ * JWKS (see `remoteKeySet`); tests may pass a local key set.
+ */
+export function createAccessTokenVerifier(policy: AccessTokenPolicy, keys: JWTVerifyGetKey): AccessTokenVerifier {
+  for (const algorithm of policy.algorithms) {
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new Error(`algorithm ${algorithm} is not allowed for access token validation`);
+    }
+  }
+  const required = policy.requiredScope.split(' ').filter(Boolean);
+
+  return {
+    async verify(token: string): Promise<AccessTokenClaims> {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer: policy.issuer,
+          audience: policy.audience,
+          algorithms: [...policy.algorithms],
+          clockTolerance: policy.clockToleranceSeconds,
+          requiredClaims: ['sub', 'exp'],
+        }));
+      } catch (error) {
+        throw new AccessTokenError('invalid_token', describeFailure(error));
+      }
+      const granted = scopesOf(payload);
+      const missing = required.filter((scope) => !granted.has(scope));
+      if (missing.length > 0) {
+        throw new AccessTokenError('insufficient_scope', `The access token lacks the required scope ${missing.join(' ')}`);
+      }
+      return { ...payload, scope: [...granted].join(' ') } as AccessTokenClaims;
+    },
+  };
+}
+
+/**
+ * A JWKS fetched on first use, cached, and fetched again when a token names
+ * an unknown key id (jose rate-limits those refreshes with its cooldown).
+ */
+export function remoteKeySet(jwksUri: string, options: { timeoutMs?: number; cooldownMs?: number; cacheMaxAgeMs?: number } = {}): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUri), {
+    timeoutDuration: options.timeoutMs ?? 5_000,
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
+  });
+}

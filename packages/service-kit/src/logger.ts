@@ -1,0 +1,39 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Paths that may carry credentials. Tokens must never reach a log line, so
+ * they are removed rather than masked: a masked prefix of a bearer token is
+ * still a partial secret.
+ */
+const SECRET_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'request.headers.authorization',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'subject_token',
+  'client_secret',
+  'code_verifier',
+  'password',
+  'otp',
+  '*.authorization',
+  '*.token',
+  '*.access_token',
+  '*.subject_token',
+  '*.client_secret',
+];
+
+export function createLogger(name: string, level = 'info'): Logger {
+  return pino({
+    name,
+    level,
+    redact: { paths: SECRET_PATHS, remove: true },
+    base: { service: name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}

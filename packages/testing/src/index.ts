@@ -1,0 +1,1 @@
+export { startTestIssuer, type MintOptions, type TestIssuer, type TestIssuerOptions } from './token-issuer.ts';
