@@ -1,0 +1,253 @@
+-- Phantom token pattern: the client presents an opaque access token, the
+-- gateway introspects it with `Accept: application/jwt` and forwards the JWT
+-- that the authorization server returns. Opaque or invalid tokens never reach
+-- the upstream service.
+
+local cjson = require "cjson.safe"
+local http = require "resty.http"
+
+local _M = {}
+
+local CACHE_DICT = "phantom-token"
+local CACHE_PREFIX = "phantom:"
+
+local INVALID_TOKEN_MESSAGE = "Missing, invalid or expired access token"
+local INTROSPECTION_FAILED_MESSAGE = "The authorization server returned an unexpected introspection response"
+local UNAVAILABLE_MESSAGE = "The authorization server could not be reached"
+
+-- RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+local B64TOKEN = "^[A-Za-z0-9%-._~+/]+=*$"
+
+-- A signed JWT in compact serialization: three non-empty base64url parts.
+local COMPACT_JWS = "^[A-Za-z0-9_%-]+%.[A-Za-z0-9_%-]+%.[A-Za-z0-9_%-]+$"
+
+
+-- Kong hands unset optional fields over as ngx.null rather than nil.
+local function is_set(value)
+  return type(value) == "string" and value ~= ""
+end
+
+
+local function to_hex(bytes)
+  return (bytes:gsub(".", function(c)
+    return string.format("%02x", c:byte())
+  end))
+end
+
+
+-- application/x-www-form-urlencoded as the WHATWG URL standard serializes it
+-- (and so Node's URLSearchParams): keep ALPHA DIGIT * - . _, space becomes +,
+-- every other byte is percent-encoded in upper case.
+function _M.form_urlencode(value)
+  local encoded = value:gsub("[^A-Za-z0-9*%-._ ]", function(c)
+    return string.format("%%%02X", c:byte())
+  end)
+  return (encoded:gsub(" ", "+"))
+end
+
+
+-- RFC 6749 section 2.3.1: both parts are form-encoded before base64.
+function _M.basic_credentials(client_id, client_secret)
+  local pair = _M.form_urlencode(client_id) .. ":" .. _M.form_urlencode(client_secret)
+  return "Basic " .. ngx.encode_base64(pair)
+end
+
+
+-- Returns the token of an `Authorization: Bearer <b64token>` header, or nil.
+function _M.bearer_token(header)
+  if type(header) ~= "string" then
+    return nil
+  end
+  local scheme, token = header:match("^(%S+) +(.+)$")
+  if not scheme or scheme:lower() ~= "bearer" or not token:match(B64TOKEN) then
+    return nil
+  end
+  return token
+end
+
+
+-- The cache never holds a raw token, only its SHA-256.
+function _M.cache_key(token)
+  return CACHE_PREFIX .. to_hex(ngx.sha256_bin(token))
+end
+
+
+local function quoted(value)
+  return '"' .. value:gsub('[\\"]', "\\%0") .. '"'
+end
+
+
+function _M.challenge(conf)
+  local header = 'Bearer error="invalid_token", error_description=' .. quoted(INVALID_TOKEN_MESSAGE)
+  if is_set(conf.resource_metadata) then
+    header = header .. ", resource_metadata=" .. quoted(conf.resource_metadata)
+  end
+  if is_set(conf.scope) then
+    header = header .. ", scope=" .. quoted(conf.scope)
+  end
+  return header
+end
+
+
+function _M.max_age(cache_control)
+  if type(cache_control) ~= "string" then
+    return nil
+  end
+  local seconds = ("," .. cache_control:lower()):match('[,%s]max%-age="?(%d+)')
+  return tonumber(seconds)
+end
+
+
+-- Cache for token_cache_seconds, but never longer than the authorization
+-- server allows, since max-age is the token's remaining lifetime.
+function _M.cache_ttl(conf, cache_control)
+  local ttl = conf.token_cache_seconds
+  local max_age = _M.max_age(cache_control)
+  if max_age and max_age < ttl then
+    ttl = max_age
+  end
+  return ttl
+end
+
+
+local function header_value(headers, name)
+  local value = headers[name]
+  if value == nil then
+    local wanted = name:lower()
+    for key, candidate in pairs(headers) do
+      if type(key) == "string" and key:lower() == wanted then
+        value = candidate
+        break
+      end
+    end
+  end
+  if type(value) == "table" then
+    value = table.concat(value, ", ")
+  end
+  return value
+end
+
+
+local function respond(status, code, message, headers)
+  headers = headers or {}
+  headers["Content-Type"] = "application/json"
+  return kong.response.exit(status, cjson.encode({ code = code, message = message }), headers)
+end
+
+
+local function unauthorized(conf)
+  return respond(401, "invalid_token", INVALID_TOKEN_MESSAGE, {
+    ["WWW-Authenticate"] = _M.challenge(conf),
+  })
+end
+
+
+-- Interprets an introspection response: returns the JWT, or nil and
+-- "inactive" (answer 401) or "failed" (answer 502).
+function _M.read_introspection(status, body)
+  if status == 204 then
+    return nil, "inactive"
+  end
+  if status ~= 200 then
+    return nil, "failed"
+  end
+  body = (body or ""):match("^%s*(.-)%s*$")
+  if body:match(COMPACT_JWS) then
+    return body
+  end
+  if body == "" then
+    return nil, "inactive"
+  end
+  local json = cjson.decode(body)
+  if type(json) == "table" and json.active == false then
+    return nil, "inactive"
+  end
+  -- Typically a JSON answer because the server ignored Accept: application/jwt.
+  return nil, "failed"
+end
+
+
+-- Returns { jwt, cache_control }, or nil and "inactive", "failed" or "unavailable".
+local function introspect(conf, token, token_ref)
+  local httpc = http.new()
+  httpc:set_timeout(conf.timeout_ms)
+  local res, err = httpc:request_uri(conf.introspection_endpoint, {
+    method = "POST",
+    body = "token=" .. _M.form_urlencode(token),
+    headers = {
+      ["Authorization"] = _M.basic_credentials(conf.client_id, conf.client_secret),
+      ["Accept"] = "application/jwt",
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+    },
+    ssl_verify = conf.verify_ssl,
+  })
+  if not res then
+    kong.log.err("introspection request failed for token ", token_ref, ": ", err)
+    return nil, "unavailable"
+  end
+
+  local jwt, failure = _M.read_introspection(res.status, res.body)
+  if failure == "failed" then
+    kong.log.err("unexpected introspection response for token ", token_ref, ": status ", res.status)
+  elseif failure == "inactive" then
+    kong.log.info("introspection says token ", token_ref, " is inactive")
+  end
+  if not jwt then
+    return nil, failure
+  end
+  return { jwt = jwt, cache_control = header_value(res.headers or {}, "Cache-Control") }
+end
+
+
+local function cache_dict(conf)
+  if conf.token_cache_seconds <= 0 then
+    return nil
+  end
+  local dict = ngx.shared[CACHE_DICT]
+  if not dict then
+    kong.log.warn("lua_shared_dict '", CACHE_DICT, "' is not declared, so tokens are not cached")
+  end
+  return dict
+end
+
+
+-- The access phase: answers the request itself or sets the upstream JWT.
+function _M.run(conf)
+  local token = _M.bearer_token(kong.request.get_header("Authorization"))
+  if not token then
+    kong.log.debug("request has no usable bearer token")
+    return unauthorized(conf)
+  end
+
+  local key = _M.cache_key(token)
+  local token_ref = key:sub(#CACHE_PREFIX + 1, #CACHE_PREFIX + 12)
+  local cache = cache_dict(conf)
+  local jwt = cache and cache:get(key)
+
+  if jwt then
+    kong.log.debug("using cached JWT for token ", token_ref)
+  else
+    local result, failure = introspect(conf, token, token_ref)
+    if failure == "inactive" then
+      return unauthorized(conf)
+    elseif failure == "unavailable" then
+      return respond(503, "authorization_server_unavailable", UNAVAILABLE_MESSAGE)
+    elseif failure then
+      return respond(502, "introspection_failed", INTROSPECTION_FAILED_MESSAGE)
+    end
+
+    jwt = result.jwt
+    local ttl = _M.cache_ttl(conf, result.cache_control)
+    if cache and ttl > 0 then
+      local ok, err = cache:set(key, jwt, ttl)
+      if not ok then
+        kong.log.warn("could not cache the JWT for token ", token_ref, ": ", err)
+      end
+    end
+  end
+
+  kong.service.request.set_header("Authorization", "Bearer " .. jwt)
+end
+
+
+return _M
