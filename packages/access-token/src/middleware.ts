@@ -19,6 +19,10 @@ export interface ProtectOptions {
 const MISSING = 'Missing, invalid or expired access token';
 
 function reject(res: Response, error: AccessTokenError, options: ProtectOptions): void {
+  if (error.code === 'unavailable') {
+    res.status(503).setHeader('Retry-After', '5').json({ code: 'authorization_server_unavailable', message: error.message });
+    return;
+  }
   const status = error.code === 'insufficient_scope' ? 403 : 401;
   res.setHeader(
     'WWW-Authenticate',
@@ -46,7 +50,8 @@ export function requireAccessToken(verifier: AccessTokenVerifier, options: Prote
       },
       (error: unknown) => {
         if (error instanceof AccessTokenError) {
-          res.locals.log?.info({ reason: error.message }, 'access token rejected');
+          if (error.code === 'unavailable') res.locals.log?.warn({ reason: error.message }, 'access token could not be checked');
+          else res.locals.log?.info({ reason: error.message }, 'access token rejected');
           reject(res, error, options);
         } else next(error);
       },

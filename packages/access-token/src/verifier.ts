@@ -26,7 +26,12 @@ export interface AccessTokenClaims extends JWTPayload {
   client_assurance_level?: number;
 }
 
-export type AccessTokenErrorCode = 'invalid_token' | 'insufficient_scope';
+/**
+ * `unavailable` means the token could not be checked at all (the key set
+ * could not be fetched): a server-side condition, not a reason for the client
+ * to re-authorize.
+ */
+export type AccessTokenErrorCode = 'invalid_token' | 'insufficient_scope' | 'unavailable';
 
 export class AccessTokenError extends Error {
   readonly code: AccessTokenErrorCode;
@@ -83,6 +88,9 @@ export function createAccessTokenVerifier(policy: AccessTokenPolicy, keys: JWTVe
           requiredClaims: ['sub', 'exp'],
         }));
       } catch (error) {
+        if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+          throw new AccessTokenError('unavailable', 'The token signing keys could not be fetched; try again later');
+        }
         throw new AccessTokenError('invalid_token', describeFailure(error));
       }
       const granted = scopesOf(payload);

@@ -101,3 +101,20 @@ describe('bearer challenge', () => {
     expect(readBearerToken(undefined)).toBeUndefined();
   });
 });
+
+describe('key set unavailable', () => {
+  it('reports a key set that cannot be fetched as unavailable, not as an invalid token', async () => {
+    const gone = await startTestIssuer();
+    const token = await gone.mint(claims, { audience: AUDIENCE });
+    const orphan = createAccessTokenVerifier(
+      { issuer: gone.issuer, audience: AUDIENCE, algorithms: ['PS256'], requiredScope: 'stocks/read', clockToleranceSeconds: 5 },
+      remoteKeySet(gone.jwksUri, { timeoutMs: 1_000 }),
+    );
+    await gone.close();
+    const error = await orphan.verify(token).then(
+      () => undefined,
+      (e: unknown) => e as AccessTokenError,
+    );
+    expect(error?.code).toBe('unavailable');
+  });
+});

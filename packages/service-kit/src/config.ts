@@ -35,8 +35,11 @@ export function loadConfig<Schema extends z.ZodType>(
 }
 
 /** Common field helpers so every service spells its variables the same way. */
+/** An empty variable (`PORT=`) means "not set", not zero or the empty string. */
+const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
+
 export const env = {
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  port: (fallback: number) => z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).max(65535).default(fallback)),
   url: () => z.url({ protocol: /^https?$/ }),
   /** A base URL normalised without a trailing slash. */
   baseUrl: () => z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, '')),
@@ -56,6 +59,6 @@ export const env = {
           .map((item) => item.trim())
           .filter((item) => item.length > 0),
       ),
-  seconds: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
+  seconds: (fallback: number) => z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).default(fallback)),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -28,12 +28,19 @@ const SECRET_PATHS = [
   '*.client_secret',
 ];
 
-export function createLogger(name: string, level = 'info'): Logger {
-  return pino({
+/**
+ * A pino logger with the project's redaction rules. Logs to stdout unless a
+ * file path or a stream is given (tests pass a stream to read what was logged).
+ */
+export function createLogger(name: string, level = 'info', output?: string | DestinationStream): Logger {
+  const destination: DestinationStream | undefined =
+    typeof output === 'string' ? pino.destination({ dest: output, mkdir: true, sync: false }) : output;
+  const options = {
     name,
     level,
     redact: { paths: SECRET_PATHS, remove: true },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,0 +1,104 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createLogger, loadConfig } from '@mcp-demo/service-kit';
+import { startGateway } from '../gateway/index.ts';
+import { assertPortsFree, pickFreePorts } from './ports.ts';
+import { startService, type RunningService } from './processes.ts';
+import { describeTopology, launcherSchema, PORT_NAMES, REPO_ROOT, type Endpoints, type LauncherSettings, type Ports } from './topology.ts';
+
+export interface LocalDeployment {
+  endpoints: Endpoints;
+  settings: LauncherSettings;
+  /** Stops one service (by name) without touching the others, e.g. to test an outage. */
+  stopService(name: string): Promise<void>;
+  /** Starts a previously stopped service again with the same configuration. */
+  startService(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Environment-style settings; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Use free ports instead of the documented defaults (tests). */
+  freePorts?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+function readUsers(): Endpoints['users'] {
+  const file = JSON.parse(readFileSync(resolve(REPO_ROOT, 'data/users.json'), 'utf8')) as { users: Endpoints['users'] };
+  return file.users;
+}
+
+async function resolveSettings(options: StartOptions): Promise<LauncherSettings> {
+  const settings = loadConfig('launcher', launcherSchema, options.env ?? process.env);
+  if (!options.freePorts) return settings;
+  const free = await pickFreePorts(PORT_NAMES.length);
+  const ports = Object.fromEntries(PORT_NAMES.map((name, index) => [name, free[index]])) as Ports;
+  return { ...settings, ...ports };
+}
+
+/**
+ * Starts the whole local profile: the test inbox, the authorization server,
+ * the stocks API, the client metadata host and the MCP server as processes,
+ * then the gateway serving kong/kong.yml in front of them. Writes the
+ * endpoints file and one log file per service under the deploy directory.
+ */
+export async function startLocalDeployment(options: StartOptions = {}): Promise<LocalDeployment> {
+  const progress = options.onProgress ?? (() => {});
+  const settings = await resolveSettings(options);
+  const topology = describeTopology(settings, readUsers());
+  const deployDir = resolve(REPO_ROOT, settings.DEPLOY_DIR);
+  const logDir = resolve(deployDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  const owners = new Map<string, string>();
+  for (const service of topology.services) for (const port of service.ports) owners.set(port, service.name);
+  await assertPortsFree(
+    PORT_NAMES.map((name) => ({ port: settings[name], purpose: owners.get(name) ?? `gateway ${name}` })),
+  );
+
+  const running = new Map<string, RunningService>();
+  const logFile = (name: string) => resolve(logDir, `${name}.log`);
+  const launch = async (name: string) => {
+    const spec = topology.services.find((service) => service.name === name);
+    if (!spec) throw new Error(`unknown service ${name}`);
+    progress(`starting ${name}`);
+    running.set(name, await startService(spec, logFile(name)));
+  };
+  let gateway: { close(): Promise<void> } | undefined;
+
+  const stop = async () => {
+    await gateway?.close();
+    gateway = undefined;
+    for (const service of [...running.values()].reverse()) await service.stop();
+    running.clear();
+  };
+
+  try {
+    for (const service of topology.services) await launch(service.name);
+    progress('starting gateway');
+    gateway = await startGateway({
+      kongConfigPath: resolve(REPO_ROOT, 'kong/kong.yml'),
+      virtualHosts: Object.fromEntries(Object.entries(topology.gateway.virtualHosts).map(([host, { port }]) => [host, { port }])),
+      upstreams: topology.gateway.upstreams,
+      publicUrls: topology.gateway.publicUrls,
+      logger: createLogger('gateway', settings.LOG_LEVEL, logFile('gateway')),
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  writeFileSync(resolve(deployDir, 'endpoints.json'), `${JSON.stringify(topology.endpoints, null, 2)}\n`);
+
+  return {
+    endpoints: topology.endpoints,
+    settings,
+    stop,
+    stopService: async (name) => {
+      await running.get(name)?.stop();
+      running.delete(name);
+    },
+    startService: launch,
+  };
+}

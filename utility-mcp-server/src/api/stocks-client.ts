@@ -1,0 +1,97 @@
+import type { Dispatcher } from 'undici';
+import { isResponseTooLarge, safeUpstreamText, transportErrorCode, UpstreamError } from '../upstream/errors.ts';
+import { createUpstreamPool, requestTarget } from '../upstream/pool.ts';
+
+/** Calls the stocks API with an access token issued for it; answers are returned as parsed JSON. */
+export interface StocksApiClient {
+  listStocks(accessToken: string): Promise<unknown>;
+  getStock(accessToken: string, id: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+const UNAVAILABLE = 'The stocks API is unavailable right now; try again later.';
+
+function unavailable(detail: string | undefined, status?: number): UpstreamError {
+  return new UpstreamError('stocks_api_unavailable', UNAVAILABLE, { status, detail });
+}
+
+function invalidResponse(status: number, detail: string): UpstreamError {
+  return new UpstreamError('stocks_api_invalid_response', `The stocks API gave an unexpected answer (HTTP ${status}).`, { status, detail });
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** The API's own explanation, from its {"code","message"} error body. */
+function apiMessage(body: unknown): string | undefined {
+  return safeUpstreamText((body as { message?: unknown } | null)?.message);
+}
+
+function interpret(status: number, text: string, notFound: string): unknown {
+  const parsed = parseJson(text);
+  const body = parsed.ok ? parsed.value : undefined;
+  if (status === 200) {
+    if (!parsed.ok) throw invalidResponse(status, 'body is not JSON');
+    return parsed.value;
+  }
+  if (status === 401) {
+    throw new UpstreamError(
+      'stocks_api_rejected_token',
+      'The stocks API did not accept the access token it was given. Try again; if the problem persists, re-authorize the MCP client.',
+      { status },
+    );
+  }
+  if (status === 403) {
+    const reason = apiMessage(body);
+    throw new UpstreamError('stocks_api_refused_agent', `The stocks API refused this operation to AI agents${reason ? `: ${reason}` : '.'}`, {
+      status,
+      detail: safeUpstreamText((body as { code?: unknown } | null)?.code, 64),
+    });
+  }
+  if (status === 404) {
+    const reason = apiMessage(body);
+    throw new UpstreamError('stock_not_found', `${notFound}${reason ? `: ${reason}` : '.'}`, { status });
+  }
+  if (status === 429 || status >= 500) throw unavailable(`http_${status}`, status);
+  throw invalidResponse(status, `http_${status}`);
+}
+
+export function createStocksApiClient(baseUrl: string, timeoutMs: number): StocksApiClient {
+  const base = new URL(baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const pool = createUpstreamPool(baseUrl, timeoutMs);
+
+  const get = async (path: string, accessToken: string, notFound: string): Promise<unknown> => {
+    const target = new URL(base);
+    target.pathname = `${basePath}${path}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await pool.request({
+        method: 'GET',
+        path: requestTarget(target),
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+      });
+    } catch (error) {
+      throw unavailable(transportErrorCode(error));
+    }
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      if (isResponseTooLarge(error)) throw invalidResponse(response.statusCode, 'response too large');
+      throw unavailable(transportErrorCode(error), response.statusCode);
+    }
+    return interpret(response.statusCode, text, notFound);
+  };
+
+  return {
+    listStocks: (accessToken) => get('/stocks', accessToken, 'The stocks API has no list of stocks at its configured address'),
+    getStock: (accessToken, id) => get(`/stocks/${encodeURIComponent(id)}`, accessToken, `No stock with id "${id}" is available`),
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,24 @@
+import express, { type Express } from 'express';
+import { errorHandler, notFound, requestContext, type Logger } from '@mcp-demo/service-kit';
+import type { Config } from './config.ts';
+import { healthRoute } from './http/health.ts';
+import { mcpRoute } from './http/mcp-route.ts';
+import { protectedResourceMetadataRoute } from './http/protected-resource-metadata.ts';
+import type { Services } from './services.ts';
+
+export interface AppDependencies extends Omit<Services, 'close'> {
+  config: Config;
+  logger: Logger;
+}
+
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(deps.logger));
+  app.use(healthRoute());
+  app.use(protectedResourceMetadataRoute(deps.config));
+  app.use(mcpRoute(deps));
+  app.use(notFound());
+  app.use(errorHandler());
+  return app;
+}

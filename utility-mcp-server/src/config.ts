@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ASYMMETRIC_ALGORITHMS, type AccessTokenPolicy } from '@mcp-demo/access-token';
+import { env, loadConfig } from '@mcp-demo/service-kit';
+
+export const SERVICE_NAME = 'utility-mcp-server';
+
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** A Host header name as the SDK's host validation compares it: no port, IPv6 in brackets. */
+const hostname = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/, {
+    message: 'must be a host name without a port (IPv6 in brackets)',
+  })
+  .transform((value) => value.toLowerCase());
+
+/** Browsers send the serialised origin, so configured values are serialised the same way. */
+const origin = env.url().transform((value) => new URL(value).origin);
+
+const settings = z
+  .object({
+    PORT: env.port(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    EXTERNAL_BASE_URL: env.baseUrl(),
+    RESOURCE_NAME: z.string().min(1).default('MCP Server'),
+    ISSUER: env.url(),
+    AUTHORIZATION_SERVER: env.url().optional(),
+    JWKS_URI: env.url(),
+    AUDIENCE: z.string().min(1).default('https://mcp.demo.example/'),
+    ALGORITHMS: env.list(['PS256']).pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1)),
+    REQUIRED_SCOPE: z.string().min(1).default('stocks/read'),
+    CLOCK_TOLERANCE_SECONDS: env.seconds(5),
+    TOKEN_ENDPOINT: env.url(),
+    CLIENT_ID: z.string().min(1).default('mcp-server'),
+    CLIENT_SECRET: z.string().min(1),
+    CLIENT_AUTH_METHOD: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
+    API_AUDIENCE: z.string().min(1).default('https://api.demo.example'),
+    STOCKS_API_URL: env.baseUrl(),
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    EXCHANGE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+    EXCHANGE_EXPIRY_MARGIN_SECONDS: env.seconds(30),
+    ALLOWED_HOSTS: env.list().pipe(z.array(hostname)),
+    ALLOWED_ORIGINS: env.list().pipe(z.array(origin)),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .transform((raw) => ({
+    port: raw.PORT,
+    host: raw.HOST,
+    logLevel: raw.LOG_LEVEL,
+    /** The MCP endpoint as clients name it; RFC 9728 resource identifiers keep the trailing slash. */
+    resource: `${raw.EXTERNAL_BASE_URL}/`,
+    resourceMetadataUrl: `${raw.EXTERNAL_BASE_URL}/.well-known/oauth-protected-resource`,
+    resourceName: raw.RESOURCE_NAME,
+    authorizationServer: raw.AUTHORIZATION_SERVER ?? raw.ISSUER,
+    jwksUri: raw.JWKS_URI,
+    accessToken: {
+      issuer: raw.ISSUER,
+      audience: raw.AUDIENCE,
+      algorithms: raw.ALGORITHMS,
+      requiredScope: raw.REQUIRED_SCOPE,
+      clockToleranceSeconds: raw.CLOCK_TOLERANCE_SECONDS,
+    } satisfies AccessTokenPolicy,
+    tokenExchange: {
+      tokenEndpoint: raw.TOKEN_ENDPOINT,
+      clientId: raw.CLIENT_ID,
+      clientSecret: raw.CLIENT_SECRET,
+      clientAuthMethod: raw.CLIENT_AUTH_METHOD,
+      audience: raw.API_AUDIENCE,
+    },
+    exchangeCache: {
+      maxEntries: raw.EXCHANGE_CACHE_MAX_ENTRIES,
+      expiryMarginSeconds: raw.EXCHANGE_EXPIRY_MARGIN_SECONDS,
+    },
+    stocksApiUrl: raw.STOCKS_API_URL,
+    upstreamTimeoutMs: raw.UPSTREAM_TIMEOUT_MS,
+    allowedHosts: raw.ALLOWED_HOSTS,
+    allowedOrigins: raw.ALLOWED_ORIGINS,
+  }));
+
+export type Config = z.output<typeof settings>;
+
+/** Reads the settings from environment variables; throws a ConfigurationError naming every bad variable. */
+export function readConfig(variables: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(SERVICE_NAME, settings, variables);
+}

@@ -1,0 +1,27 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { callStocksApi, type ToolContext } from './context.ts';
+
+export const FETCH_STOCK_PRICE = 'fetch-stock-price';
+
+/** Stock ids are short slugs; anything else is refused before a token is exchanged or the API is called. */
+export const stockId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'must be a stock id: letters, digits, ".", "_" or "-"' })
+  .describe('The id of a stock, as listed by fetch-stock-prices (for example "acme-robotics")');
+
+export function registerFetchStockPrice(server: McpServer, context: ToolContext): void {
+  server.registerTool(
+    FETCH_STOCK_PRICE,
+    {
+      title: 'Fetch one stock price',
+      description: 'Fetches secured information about the price of one financial stock, by its id, if the signed-in user may see it.',
+      inputSchema: { id: stockId },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ id }, extra) => callStocksApi(context, FETCH_STOCK_PRICE, extra.authInfo, (token) => context.stocksApi.getStock(token, id)),
+  );
+}

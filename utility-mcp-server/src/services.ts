@@ -1,0 +1,29 @@
+import { createAccessTokenVerifier, remoteKeySet, type AccessTokenVerifier } from '@mcp-demo/access-token';
+import { createStocksApiClient, type StocksApiClient } from './api/stocks-client.ts';
+import type { Config } from './config.ts';
+import { createExchangeCache, type ExchangeCache } from './oauth/exchange-cache.ts';
+import { createTokenExchangeClient } from './oauth/token-exchange.ts';
+
+/** The long-lived parts behind the HTTP layer: key set, connection pools, exchange cache. */
+export interface Services {
+  verifier: AccessTokenVerifier;
+  exchangeCache: ExchangeCache;
+  stocksApi: StocksApiClient;
+  /** Closes the upstream connection pools. */
+  close(): Promise<void>;
+}
+
+export function createServices(config: Config): Services {
+  const verifier = createAccessTokenVerifier(config.accessToken, remoteKeySet(config.jwksUri, { timeoutMs: config.upstreamTimeoutMs }));
+  const tokenExchange = createTokenExchangeClient(config.tokenExchange, config.upstreamTimeoutMs);
+  const exchangeCache = createExchangeCache((subjectToken) => tokenExchange.exchange(subjectToken), config.exchangeCache);
+  const stocksApi = createStocksApiClient(config.stocksApiUrl, config.upstreamTimeoutMs);
+  return {
+    verifier,
+    exchangeCache,
+    stocksApi,
+    close: async () => {
+      await Promise.all([tokenExchange.close(), stocksApi.close()]);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { createServer } from 'node:net';
+import { listen } from '@mcp-demo/service-kit';
+import type { TestIssuer } from '@mcp-demo/testing';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { pino } from 'pino';
+import { createApp } from '../../src/app.ts';
+import { readConfig } from '../../src/config.ts';
+import { createServices } from '../../src/services.ts';
+
+export const EXTERNAL_BASE_URL = 'https://mcp.demo.example';
+export const MCP_AUDIENCE = 'https://mcp.demo.example/';
+export const RESOURCE_METADATA = 'https://mcp.demo.example/.well-known/oauth-protected-resource';
+
+export interface RunningMcpServer {
+  url: string;
+  /** Every log line the server wrote, at trace level. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** The environment of a server wired to a test issuer (and, when given, a stocks API). */
+export function testEnvironment(issuer: TestIssuer, stocksApiUrl = 'http://127.0.0.1:9', overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    EXTERNAL_BASE_URL,
+    ISSUER: issuer.issuer,
+    JWKS_URI: issuer.jwksUri,
+    TOKEN_ENDPOINT: issuer.tokenEndpoint,
+    CLIENT_SECRET: 'Password1',
+    STOCKS_API_URL: stocksApiUrl,
+    ...overrides,
+  };
+}
+
+/**
+ * Runs the app on a free port as main.ts does, except that logs go to an
+ * array (without the shared redaction, so a token written by this code
+ * would show up) instead of stdout.
+ */
+export async function startMcpServer(environment: Record<string, string>): Promise<RunningMcpServer> {
+  const config = readConfig(environment);
+  const logs: string[] = [];
+  const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
+  const services = createServices(config);
+  const running = await listen(createApp({ config, logger, ...services }), 0);
+  return {
+    url: running.url,
+    logs,
+    close: async () => {
+      await running.close();
+      await services.close();
+    },
+  };
+}
+
+/** An SDK client connected with a bearer token, as an MCP client past its OAuth flow would be. */
+export async function connectClient(url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'utility-mcp-server-tests', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+/** A tool call result in the shape tools return (the SDK's union also covers task results). */
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((item) => (item.type === 'text' ? item.text : '')).join('');
+}
+
+/** A port nothing listens on: bound once, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
