@@ -156,6 +156,19 @@ describe('Streamable HTTP transport edges', () => {
     expect(response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
   });
 
+  it('leaves a non-JSON media type to the transport, which answers 415', async () => {
+    const token = await issuer.mint(claims, { audience: MCP_AUDIENCE });
+    const response = await postMcp(server.url, { token, headers: { 'content-type': 'text/plain' } });
+    expect(response.status).toBe(415);
+    expect(response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
+  });
+
+  it('answers a client that does not accept JSON and event streams with 406', async () => {
+    const token = await issuer.mint(claims, { audience: MCP_AUDIENCE });
+    const response = await postMcp(server.url, { token, headers: { accept: 'text/html' } });
+    expect(response.status).toBe(406);
+  });
+
   it('does not parse the body of a request without a valid token', async () => {
     const response = await postMcp(server.url, { body: '{not json' });
     expect(response.status).toBe(401);

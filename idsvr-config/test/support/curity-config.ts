@@ -109,8 +109,10 @@ export function environment(): Map<string, string> {
   return variables;
 }
 
+/** The #{NAME} placeholders of a file, outside XML comments. */
 export function placeholders(configText: string): string[] {
-  return [...configText.matchAll(/#\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string);
+  const withoutComments = configText.replace(/<!--[\s\S]*?-->/g, '');
+  return [...withoutComments.matchAll(/#\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string);
 }
 
 /** A configuration value with its #{NAME} placeholders filled from env/curity.env. */

@@ -73,8 +73,8 @@ interface BodyParserError {
 
 /**
  * Last handler of every app: known errors keep their status and message,
- * body-parser errors become 400/413, anything else is logged in full and
- * answered with a generic 500 so no stack trace or internal detail leaks.
+ * body-parser errors become 400/413, anything else is logged by name and
+ * message and answered with a generic 500 so no internal detail leaks.
  */
 export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
@@ -100,7 +100,9 @@ export function errorHandler(): ErrorRequestHandler {
       sendError(res, status, 'invalid_request', 'The request could not be processed');
       return;
     }
-    (res.locals.log ?? console).error({ err: error }, 'unhandled error');
+    // Name and message only: stack traces stay out of logs as well as responses.
+    const detail = error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) };
+    (res.locals.log ?? console).error({ error: detail }, 'unhandled error');
     sendError(res, 500, 'server_error', 'An unexpected error occurred');
   };
 }

@@ -64,7 +64,8 @@ function clientFromRequest(request: IncomingMessage, form: URLSearchParams): { i
   const header = request.headers.authorization;
   if (header?.startsWith('Basic ')) {
     const [id, secret] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
-    return { id: decodeURIComponent(id ?? ''), secret: decodeURIComponent(secret ?? '') };
+    const formDecode = (value: string | undefined) => decodeURIComponent((value ?? '').replace(/\+/g, ' '));
+    return { id: formDecode(id), secret: formDecode(secret) };
   }
   return { id: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
 }

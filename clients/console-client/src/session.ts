@@ -1,0 +1,171 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InvalidClientError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ConsoleOAuthProvider } from './oauth/provider.ts';
+import type { ObservedFetch } from './observed-fetch.ts';
+import type { Reporter } from './report.ts';
+import type { StateStore } from './state/store.ts';
+
+export interface SessionOptions {
+  serverUrl: string;
+  provider: ConsoleOAuthProvider;
+  store: StateStore;
+  observed: ObservedFetch;
+  report: Reporter;
+  clientInfo: { name: string; version: string };
+}
+
+export interface Session {
+  /** Connects (signing in if needed) without doing anything else. */
+  connect(): Promise<void>;
+  listTools(): Promise<Tool[]>;
+  callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  /** Forgets the registration and tokens for this server; the next request signs in afresh. */
+  logout(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+interface Connection {
+  client: Client;
+  transport: StreamableHTTPClientTransport;
+}
+
+/**
+ * Upper bound of browser sign-ins for one command: a first sign-in, one more
+ * after a stale registration was replaced, one step-up for a missing scope.
+ */
+const MAX_SIGN_INS = 3;
+
+/**
+ * The code exchange failed because the authorization server no longer knows
+ * the client. The SDK has already discarded the registration by then
+ * (invalidateCredentials) and reports that it has no client to finish with.
+ */
+function isStaleClientError(error: unknown): boolean {
+  if (error instanceof InvalidClientError || error instanceof UnauthorizedClientError) return true;
+  return error instanceof Error && error.message.startsWith('Existing OAuth client information is required');
+}
+
+export function createSession(options: SessionOptions): Session {
+  const { serverUrl, provider, store, observed, report, clientInfo } = options;
+  let connection: Connection | undefined;
+  /** The transport whose auth() call started the sign-in; it finishes it too. */
+  let signingTransport: StreamableHTTPClientTransport | undefined;
+
+  async function connect(): Promise<Connection> {
+    report.info(`Connecting to ${serverUrl}`);
+    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: observed.fetch });
+    signingTransport = transport;
+    const client = new Client(clientInfo, { capabilities: {} });
+    client.onerror = (error) => report.debug(`connection: ${error.message}`);
+    // A failed initialize closes the client; the next attempt starts a new one.
+    await client.connect(transport);
+    const server = client.getServerVersion();
+    report.info(`Connected to ${server ? `${server.name} ${server.version}` : serverUrl}`);
+    connection = { client, transport };
+    return connection;
+  }
+
+  /**
+   * Runs one MCP operation, signing in whenever the SDK stops with
+   * UnauthorizedError after sending the user to the authorization server:
+   * wait for the loopback callback, exchange the code, try again.
+   */
+  async function authorized<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+    let signIns = 0;
+    let signedIn = false;
+    let steppedUp = false;
+    let registeredAgain = false;
+    for (;;) {
+      observed.forgetChallenge();
+      try {
+        const current = connection ?? (await connect());
+        return await operation(current.client);
+      } catch (error) {
+        const pending = provider.takePendingSignIn();
+        if (!(error instanceof UnauthorizedError) || !pending) {
+          if (pending) provider.abandonPendingSignIn(new Error('The request failed'));
+          throw error;
+        }
+        const challenge = observed.lastChallenge();
+        const giveUp = (message: string) => {
+          provider.abandonPendingSignIn(new Error(message));
+          return new Error(message);
+        };
+        if (challenge?.status === 403) {
+          if (steppedUp) throw giveUp('The MCP server still refuses the request after signing in with the scope it asked for');
+          steppedUp = true;
+          report.info(`The MCP server needs more access${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; signing in again`);
+        } else if (signedIn) {
+          throw giveUp('The MCP server rejected the access token that signing in just produced');
+        }
+        if (++signIns > MAX_SIGN_INS) throw giveUp('Signing in did not give access to the MCP server');
+
+        const code = await pending;
+        report.info('Completing the sign-in…');
+        try {
+          await (connection?.transport ?? signingTransport)!.finishAuth(code);
+        } catch (finishError) {
+          if (!registeredAgain && isStaleClientError(finishError)) {
+            registeredAgain = true;
+            report.info('The authorization server no longer knows this client; registering again');
+            provider.forgetClient();
+            continue;
+          }
+          throw finishError;
+        }
+        signedIn = true;
+        const scope = store.load(serverUrl).tokens?.scope;
+        report.info(`Signed in${scope ? ` (scope: ${scope})` : ''}`);
+      }
+    }
+  }
+
+  return {
+    async connect() {
+      await authorized(async () => undefined);
+    },
+
+    listTools() {
+      return authorized(async (client) => {
+        const tools: Tool[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listTools(cursor === undefined ? undefined : { cursor });
+          tools.push(...page.tools);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return tools;
+      });
+    },
+
+    callTool(name, args) {
+      return authorized(async (client) => {
+        const result = await client.callTool({ name, arguments: args });
+        if (!('content' in result)) {
+          // Servers of the 2024-10-07 protocol answer with `toolResult`.
+          return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;
+        }
+        return result as CallToolResult;
+      });
+    },
+
+    async logout() {
+      await closeConnection();
+      provider.invalidateCredentials?.('discovery');
+      return store.remove(serverUrl);
+    },
+
+    async close() {
+      await closeConnection();
+    },
+  };
+
+  async function closeConnection(): Promise<void> {
+    const current = connection;
+    connection = undefined;
+    await current?.client.close().catch(() => undefined);
+  }
+}

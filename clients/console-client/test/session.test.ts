@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthorizationError, startCallbackServer, type CallbackServer } from '../src/oauth/callback-server.ts';
+import { createConsoleOAuthProvider } from '../src/oauth/provider.ts';
+import { createObservedFetch } from '../src/observed-fetch.ts';
+import { createRecordingReporter } from '../src/report.ts';
+import { createSession, type Session } from '../src/session.ts';
+import { createStateStore, type StateStore } from '../src/state/store.ts';
+import { startFakeAuthorizationServer, type FakeAuthorizationServer } from './support/fake-authorization-server.ts';
+import { startFakeMcpServer, type FakeMcpServer } from './support/fake-mcp-server.ts';
+import { followAuthorization } from './support/follow-redirects.ts';
+
+let as: FakeAuthorizationServer;
+let mcp: FakeMcpServer;
+let stateDir: string;
+let store: StateStore;
+const open: Array<{ session: Session; callback: CallbackServer }> = [];
+
+beforeEach(async () => {
+  as = await startFakeAuthorizationServer();
+  mcp = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: as.scopeOf });
+  stateDir = mkdtempSync(join(tmpdir(), 'console-client-'));
+  store = createStateStore(join(stateDir, 'state'));
+});
+
+afterEach(async () => {
+  for (const { session, callback } of open.splice(0)) {
+    await session.close();
+    await callback.close();
+  }
+  await mcp.close();
+  await as.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+/** A session whose "browser" follows the authorization server's redirects back to the callback. */
+async function newSession() {
+  const report = createRecordingReporter();
+  const callback = await startCallbackServer();
+  const observed = createObservedFetch(mcp.url, report);
+  const opened: string[] = [];
+  const provider = createConsoleOAuthProvider({
+    serverUrl: mcp.url,
+    store,
+    callback,
+    report,
+    clientName: 'Console client test',
+    signInTimeoutMs: 10_000,
+    fetch: observed.fetch,
+    openUrl: (url, onFailure) => {
+      opened.push(url);
+      followAuthorization(url).catch(onFailure);
+    },
+  });
+  const session = createSession({ serverUrl: mcp.url, provider, store, observed, report, clientInfo: { name: 'test', version: '0' } });
+  open.push({ session, callback });
+  return { session, report, opened, callback };
+}
+
+describe('console client session against a protected MCP server', () => {
+  it('discovers, registers, signs in with PKCE and resource, and calls the tool', async () => {
+    const { session, report, callback } = await newSession();
+    const result = await session.callTool('fetch-stock-prices', { id: 'ACME' });
+
+    expect(result.isError).toBeFalsy();
+    expect(result.content[0]).toEqual({ type: 'text', text: JSON.stringify([{ id: 'ACME', price: 42 }]) });
+    expect(as.registrations).toBe(1);
+    expect(as.lastRegistration).toMatchObject({ application_type: 'native', token_endpoint_auth_method: 'none', scope: 'stocks/read', redirect_uris: [callback.redirectUrl] });
+    const request = as.lastAuthorization!;
+    expect(request.get('code_challenge_method')).toBe('S256');
+    expect(request.get('resource')).toBe(mcp.url);
+    expect(request.get('scope')).toBe('stocks/read');
+    expect(request.get('redirect_uri')).toBe(callback.redirectUrl);
+    expect(request.get('state')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(report.lines).toEqual(
+      expect.arrayContaining(['The MCP server requires authorization', 'Discovering the authorization server…', `Authorization server: ${as.issuer}`, 'Signed in (scope: stocks/read)']),
+    );
+    expect(report.lines.some((line) => line.startsWith('Registered client '))).toBe(true);
+    const stored = store.load(mcp.url);
+    expect(stored.registration).toBe('dynamic');
+    expect(stored.tokens?.access_token).toBe(mcp.seenTokens.at(-1));
+    expect(statSync(store.fileFor(mcp.url)).mode & 0o777).toBe(0o600);
+    // Progress lines never show the token.
+    expect(report.lines.join('\n')).not.toContain(stored.tokens!.access_token);
+  });
+
+  it('reuses the stored registration and token in a later run', async () => {
+    const first = await newSession();
+    await first.session.callTool('fetch-stock-prices', {});
+    const second = await newSession();
+    const tools = await second.session.listTools();
+
+    expect(tools.map((tool) => tool.name)).toContain('fetch-stock-prices');
+    expect(as.registrations).toBe(1);
+    expect(as.authorizations).toBe(1);
+    expect(second.opened).toEqual([]);
+  });
+
+  it('signs in again with the same registration when the token is no longer accepted', async () => {
+    const first = await newSession();
+    await first.session.callTool('fetch-stock-prices', {});
+    store.update(mcp.url, (state) => ({ ...state, tokens: { ...state.tokens!, access_token: 'revoked' } }));
+
+    const second = await newSession();
+    await second.session.callTool('fetch-stock-prices', {});
+    expect(as.registrations).toBe(1);
+    expect(as.authorizations).toBe(2);
+    expect(second.opened).toHaveLength(1);
+  });
+
+  it('registers again, once, when the authorization server forgot the stored client', async () => {
+    const first = await newSession();
+    await first.session.callTool('fetch-stock-prices', {});
+    const oldClient = store.load(mcp.url).clientInformation!.client_id;
+    as.forgetClients();
+    store.update(mcp.url, (state) => ({ ...state, tokens: { ...state.tokens!, access_token: 'revoked' } }));
+
+    const second = await newSession();
+    await second.session.callTool('fetch-stock-prices', {});
+    expect(as.registrations).toBe(2);
+    expect(store.load(mcp.url).clientInformation!.client_id).not.toBe(oldClient);
+    // The browser only saw the request that worked.
+    expect(second.opened).toHaveLength(1);
+    expect(second.report.lines.some((line) => line.startsWith('The authorization server no longer accepts the stored client registration'))).toBe(true);
+  });
+
+  it('steps up to the scope named by a 403 insufficient_scope challenge', async () => {
+    const { session, report } = await newSession();
+    await session.callTool('fetch-stock-prices', {});
+    const result = await session.callTool('admin-report', {});
+
+    expect(result.content[0]).toEqual({ type: 'text', text: 'admin data' });
+    expect(as.lastAuthorization?.get('scope')).toBe('stocks/read stocks/admin');
+    expect(report.lines).toContain('The MCP server needs more access (scope "stocks/read stocks/admin"); signing in again');
+  });
+
+  it('refuses an authorization response from another issuer (RFC 9207)', async () => {
+    as.setResponseIssuer('https://login.attacker.example');
+    const { session } = await newSession();
+    const error = await session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect((error as AuthorizationError).error).toBe('issuer_mismatch');
+    expect(store.load(mcp.url).tokens).toBeUndefined();
+  });
+
+  it('refuses an authorization response without iss when the server promises one', async () => {
+    as.setResponseIssuer(null);
+    const { session } = await newSession();
+    const error = await session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect((error as Error).message).toContain('no iss parameter');
+  });
+
+  it('surfaces access_denied from the authorization server', async () => {
+    as.setAuthorizationError('access_denied');
+    const { session } = await newSession();
+    const error = await session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect((error as AuthorizationError).error).toBe('access_denied');
+    expect(store.load(mcp.url).tokens).toBeUndefined();
+  });
+
+  it('logs out by forgetting registration and tokens', async () => {
+    const { session } = await newSession();
+    await session.callTool('fetch-stock-prices', {});
+    expect(await session.logout()).toBe(true);
+    expect(store.load(mcp.url)).toEqual({ serverUrl: mcp.url });
+
+    await session.callTool('fetch-stock-prices', {});
+    expect(as.registrations).toBe(2);
+  });
+});

@@ -1,0 +1,200 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A small authorization server for the console client's tests: metadata,
+ * dynamic registration, an authorization endpoint that approves at once
+ * (the tests' "browser" just follows its redirect), and a token endpoint
+ * that checks PKCE. The real one lives in authorization-server/.
+ */
+export interface FakeAuthorizationServer {
+  url: string;
+  issuer: string;
+  registrations: number;
+  authorizations: number;
+  /** What the last authorization request asked for. */
+  lastAuthorization: URLSearchParams | undefined;
+  lastRegistration: Record<string, unknown> | undefined;
+  /** Scope of an issued access token, or undefined when unknown. */
+  scopeOf(token: string): string | undefined;
+  /** Simulates a restart with an empty client store. */
+  forgetClients(): void;
+  /** Makes the authorization response carry another `iss` (mix-up), or none. */
+  setResponseIssuer(issuer: string | null): void;
+  /** Makes the authorization endpoint answer with an OAuth error instead of a code. */
+  setAuthorizationError(error: string | undefined): void;
+  close(): Promise<void>;
+}
+
+interface RegisteredClient {
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: string;
+}
+
+interface IssuedCode {
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  scope: string;
+  resource: string | undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** RFC 8252 section 7.3: a loopback redirect matches whatever its port. */
+function redirectAllowed(registered: string[], requested: string): boolean {
+  const withoutPort = (value: string) => {
+    const url = new URL(value);
+    if (url.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(url.hostname)) url.port = '';
+    return url.href;
+  };
+  return registered.some((uri) => withoutPort(uri) === withoutPort(requested));
+}
+
+export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationServer> {
+  const clients = new Map<string, RegisteredClient>();
+  const codes = new Map<string, IssuedCode>();
+  const tokens = new Map<string, string>();
+  let responseIssuer: string | null | undefined;
+  let authorizationError: string | undefined;
+  let base = '';
+
+  const state: FakeAuthorizationServer = {
+    url: '',
+    issuer: '',
+    registrations: 0,
+    authorizations: 0,
+    lastAuthorization: undefined,
+    lastRegistration: undefined,
+    scopeOf: (token) => tokens.get(token),
+    forgetClients: () => clients.clear(),
+    setResponseIssuer: (issuer) => {
+      responseIssuer = issuer;
+    },
+    setAuthorizationError: (error) => {
+      authorizationError = error;
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', base);
+    if (req.method === 'GET' && url.pathname.startsWith('/.well-known/oauth-authorization-server')) {
+      json(res, 200, {
+        issuer: state.issuer,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        registration_endpoint: `${base}/register`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+        scopes_supported: ['stocks/read', 'stocks/admin'],
+        authorization_response_iss_parameter_supported: true,
+      });
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/register') {
+      const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      state.registrations++;
+      state.lastRegistration = body;
+      const method = typeof body.token_endpoint_auth_method === 'string' ? body.token_endpoint_auth_method : 'client_secret_basic';
+      const client: RegisteredClient = {
+        client_id: randomBytes(8).toString('hex'),
+        redirect_uris: body.redirect_uris as string[],
+        token_endpoint_auth_method: method,
+        ...(method === 'none' ? {} : { client_secret: randomBytes(16).toString('hex') }),
+      };
+      clients.set(client.client_id, client);
+      json(res, 201, { ...body, ...client, client_id_issued_at: Math.floor(Date.now() / 1000) });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/authorize') {
+      const params = url.searchParams;
+      state.authorizations++;
+      state.lastAuthorization = params;
+      const client = clients.get(params.get('client_id') ?? '');
+      const redirectUri = params.get('redirect_uri') ?? '';
+      if (!client || !redirectAllowed(client.redirect_uris, redirectUri)) {
+        // Like a real server: no redirect to an unverified URI, an error page instead.
+        res.writeHead(400, { 'Content-Type': 'text/html' });
+        res.end(`<h1>Error</h1><pre>error: ${client ? 'invalid_redirect_uri' : 'invalid_client'}</pre>`);
+        return;
+      }
+      const target = new URL(redirectUri);
+      const issuer = responseIssuer === undefined ? state.issuer : responseIssuer;
+      if (issuer !== null) target.searchParams.set('iss', issuer);
+      target.searchParams.set('state', params.get('state') ?? '');
+      if (authorizationError) {
+        target.searchParams.set('error', authorizationError);
+        target.searchParams.set('error_description', 'The user said no');
+      } else {
+        const code = randomBytes(12).toString('hex');
+        codes.set(code, {
+          clientId: client.client_id,
+          redirectUri,
+          challenge: params.get('code_challenge') ?? '',
+          scope: params.get('scope') ?? '',
+          resource: params.get('resource') ?? undefined,
+        });
+        target.searchParams.set('code', code);
+      }
+      res.writeHead(302, { Location: target.href });
+      res.end();
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/token') {
+      const form = new URLSearchParams(await readBody(req));
+      let clientId = form.get('client_id') ?? '';
+      const basic = req.headers.authorization;
+      if (basic?.startsWith('Basic ')) clientId = decodeURIComponent(Buffer.from(basic.slice(6), 'base64').toString().split(':')[0] ?? '');
+      const client = clients.get(clientId);
+      if (!client) {
+        json(res, 401, { error: 'invalid_client', error_description: 'Unknown client' });
+        return;
+      }
+      const issued = codes.get(form.get('code') ?? '');
+      codes.delete(form.get('code') ?? '');
+      const verifier = form.get('code_verifier') ?? '';
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      if (!issued || issued.clientId !== clientId || issued.redirectUri !== form.get('redirect_uri') || issued.challenge !== challenge) {
+        json(res, 400, { error: 'invalid_grant', error_description: 'The code, verifier or redirect URI does not match' });
+        return;
+      }
+      const accessToken = randomBytes(16).toString('hex');
+      tokens.set(accessToken, issued.scope);
+      json(res, 200, { access_token: accessToken, token_type: 'bearer', expires_in: 900, scope: issued.scope });
+      return;
+    }
+    json(res, 404, { error: 'not_found' });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => json(res, 500, { error: 'server_error' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = base;
+  state.issuer = `${base}/oauth/v2/oauth-anonymous`;
+  return state;
+}

@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { corsConfigSchema, type CorsConfig } from './plugins/cors.ts';
+import { phantomTokenConfigSchema, type PhantomTokenConfig } from './plugins/phantom-token.ts';
+
+/**
+ * Reads a Kong 3.x declarative configuration and keeps it only if every key
+ * in it is one the local gateway implements. Anything else (another plugin,
+ * route methods, regex paths, consumers...) stops the start with a message
+ * naming the place in the file, because silently ignoring a security setting
+ * would make the local profile behave differently from Kong.
+ */
+
+export type PluginDefinition =
+  | { name: 'cors'; config: CorsConfig; at: string }
+  | { name: 'phantom-token'; config: PhantomTokenConfig; at: string };
+
+export interface ServiceDefinition {
+  name: string;
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  /** undefined: no path, which Kong treats as "/". */
+  path: string | undefined;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  at: string;
+}
+
+export interface RouteDefinition {
+  name: string;
+  hosts: string[];
+  paths: string[];
+  stripPath: boolean;
+  preserveHost: boolean;
+  service: ServiceDefinition;
+  /** Route, service and global plugins merged as Kong does: the most specific one of each name wins. */
+  plugins: PluginDefinition[];
+  at: string;
+}
+
+export interface KongConfig {
+  file: string;
+  services: ServiceDefinition[];
+  routes: RouteDefinition[];
+}
+
+export class KongConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: readonly string[]) {
+    super(`${file}: configuration not supported by the local gateway\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'KongConfigError';
+    this.problems = problems;
+  }
+}
+
+// Kong's integer fields stop at 2^31 - 2.
+const MAX_INTEGER = 2_147_483_646;
+const timeout = z.int().min(1).max(MAX_INTEGER).default(60_000);
+const tags = z.array(z.string()).optional();
+
+const hostname = z
+  .string()
+  .refine((host) => !host.includes('*'), { error: 'wildcard hosts are not supported by the local gateway' })
+  .refine((host) => /^[A-Za-z0-9.-]+$/.test(host), { error: 'a host must be a plain host name without port' })
+  .transform((host) => host.toLowerCase());
+
+const routePath = z
+  .string()
+  .refine((path) => !path.startsWith('~'), { error: 'regex paths are not supported by the local gateway' })
+  .refine((path) => path.startsWith('/'), { error: 'a path must start with "/"' });
+
+const pluginEntry = z.strictObject({
+  name: z.string().min(1),
+  config: z.record(z.string(), z.unknown()).nullish(),
+  enabled: z.boolean().default(true),
+  tags,
+});
+
+const route = z.strictObject({
+  name: z.string().min(1),
+  hosts: z.array(hostname).min(1, { error: 'the local gateway serves each host on its own port, so every route needs hosts' }),
+  paths: z.array(routePath).min(1).optional(),
+  strip_path: z.boolean().default(true),
+  preserve_host: z.boolean().default(false),
+  path_handling: z.literal('v0', { error: 'only path_handling v0 (the default) is supported' }).default('v0'),
+  // The local gateway always streams; in Kong these decide whether nginx buffers.
+  request_buffering: z.boolean().optional(),
+  response_buffering: z.boolean().optional(),
+  plugins: z.array(pluginEntry).default([]),
+  tags,
+});
+
+const service = z
+  .strictObject({
+    name: z.string().min(1),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    protocol: z.enum(['http', 'https']).optional(),
+    host: z.string().min(1).optional(),
+    port: z.int().min(1).max(65535).optional(),
+    path: z.string().startsWith('/').optional(),
+    connect_timeout: timeout,
+    read_timeout: timeout,
+    routes: z.array(route).default([]),
+    plugins: z.array(pluginEntry).default([]),
+    tags,
+  })
+  .superRefine((value, context) => {
+    const parts = value.protocol !== undefined || value.host !== undefined || value.port !== undefined || value.path !== undefined;
+    if (value.url !== undefined && parts) {
+      context.addIssue({ code: 'custom', message: 'url cannot be combined with protocol, host, port or path' });
+    } else if (value.url === undefined && value.host === undefined) {
+      context.addIssue({ code: 'custom', message: 'a service needs url or host' });
+    }
+  });
+
+const document = z.strictObject({
+  _format_version: z.literal('3.0', { error: '_format_version must be "3.0"' }),
+  services: z.array(service).default([]),
+  // Global plugins; scoping them with route/service/consumer keys is not supported.
+  plugins: z.array(pluginEntry).default([]),
+});
+
+type PluginEntry = z.output<typeof pluginEntry>;
+type Path = readonly (string | number)[];
+
+function formatPath(path: Path): string {
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('') || '(document)';
+}
+
+interface Located {
+  problem(path: Path, message: string): string;
+}
+
+/** Prefixes problems with the line of the YAML node they are about. */
+function locator(yaml: Document, lines: LineCounter): Located {
+  return {
+    problem(path, message) {
+      let at: Path = path;
+      let node: unknown = yaml.getIn(at, true);
+      while (!node && at.length > 0) {
+        at = at.slice(0, -1);
+        node = at.length > 0 ? yaml.getIn(at, true) : yaml.contents;
+      }
+      const range = (node as { range?: [number, number, number] } | null)?.range;
+      const line = range ? `line ${lines.linePos(range[0]).line}: ` : '';
+      return `${line}${formatPath(path)}: ${message}`;
+    },
+  };
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: Path, located: Located): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path.map((part) => (typeof part === 'number' ? part : String(part)))];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => located.problem([...path, key], 'is not supported by the local gateway'));
+    }
+    return [located.problem(path, issue.message)];
+  });
+}
+
+function parsePlugin(entry: PluginEntry, path: Path, located: Located, problems: string[]): PluginDefinition | undefined {
+  const at = formatPath(path);
+  const config = entry.config ?? {};
+  if (entry.name === 'cors') {
+    const parsed = corsConfigSchema.safeParse(config);
+    if (parsed.success) return { name: 'cors', config: parsed.data, at };
+    problems.push(...describeIssues(parsed.error.issues, [...path, 'config'], located));
+    return undefined;
+  }
+  if (entry.name === 'phantom-token') {
+    const parsed = phantomTokenConfigSchema.safeParse(config);
+    if (parsed.success) return { name: 'phantom-token', config: parsed.data, at };
+    problems.push(...describeIssues(parsed.error.issues, [...path, 'config'], located));
+    return undefined;
+  }
+  problems.push(located.problem([...path, 'name'], `plugin "${entry.name}" is not supported by the local gateway (supported: cors, phantom-token)`));
+  return undefined;
+}
+
+function parsePlugins(entries: PluginEntry[], path: Path, located: Located, problems: string[]): PluginDefinition[] {
+  const plugins: PluginDefinition[] = [];
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    const entryPath = [...path, index];
+    if (seen.has(entry.name)) {
+      problems.push(located.problem([...entryPath, 'name'], `plugin "${entry.name}" is configured twice at this level`));
+    }
+    seen.add(entry.name);
+    const plugin = parsePlugin(entry, entryPath, located, problems);
+    if (plugin && entry.enabled) plugins.push(plugin);
+  });
+  return plugins;
+}
+
+/** The most specific configuration of each plugin wins: route, then service, then global. */
+function mergePlugins(...levels: PluginDefinition[][]): PluginDefinition[] {
+  const byName = new Map<string, PluginDefinition>();
+  for (const level of levels) for (const plugin of level) if (!byName.has(plugin.name)) byName.set(plugin.name, plugin);
+  return [...byName.values()];
+}
+
+function serviceTarget(value: z.output<typeof service>): Pick<ServiceDefinition, 'protocol' | 'host' | 'port' | 'path'> {
+  if (value.url !== undefined) {
+    const url = new URL(value.url);
+    const protocol = url.protocol === 'https:' ? 'https' : 'http';
+    // new URL() reports "/" for both "http://a" and "http://a/"; Kong treats them alike too.
+    const path = url.pathname === '/' && !/^https?:\/\/[^/]+\//.test(value.url) ? undefined : url.pathname;
+    return { protocol, host: url.hostname, port: url.port ? Number(url.port) : protocol === 'https' ? 443 : 80, path };
+  }
+  const protocol = value.protocol ?? 'http';
+  return { protocol, host: value.host ?? '', port: value.port ?? (protocol === 'https' ? 443 : 80), path: value.path };
+}
+
+/** Validates parsed YAML (or JSON) content; `file` only names it in messages. */
+export function parseKongConfig(text: string, file: string): KongConfig {
+  const lines = new LineCounter();
+  const yaml = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (yaml.errors.length > 0) {
+    throw new KongConfigError(
+      file,
+      yaml.errors.map((error) => {
+        const position = error.linePos?.[0];
+        return `${position ? `line ${position.line}: ` : ''}${error.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const located = locator(yaml, lines);
+  const parsed = document.safeParse(yaml.toJS());
+  if (!parsed.success) throw new KongConfigError(file, describeIssues(parsed.error.issues, [], located));
+
+  const problems: string[] = [];
+  const globalPlugins = parsePlugins(parsed.data.plugins, ['plugins'], located, problems);
+  const services: ServiceDefinition[] = [];
+  const routes: RouteDefinition[] = [];
+  const serviceNames = new Set<string>();
+  const routeNames = new Set<string>();
+  const claimed = new Map<string, string>();
+
+  parsed.data.services.forEach((serviceEntry, serviceIndex) => {
+    const servicePath: Path = ['services', serviceIndex];
+    if (serviceNames.has(serviceEntry.name)) problems.push(located.problem([...servicePath, 'name'], `service name "${serviceEntry.name}" is used twice`));
+    serviceNames.add(serviceEntry.name);
+    const definition: ServiceDefinition = {
+      name: serviceEntry.name,
+      ...serviceTarget(serviceEntry),
+      connectTimeoutMs: serviceEntry.connect_timeout,
+      readTimeoutMs: serviceEntry.read_timeout,
+      at: formatPath(servicePath),
+    };
+    services.push(definition);
+    const servicePlugins = parsePlugins(serviceEntry.plugins, [...servicePath, 'plugins'], located, problems);
+
+    serviceEntry.routes.forEach((routeEntry, routeIndex) => {
+      const path: Path = [...servicePath, 'routes', routeIndex];
+      if (routeNames.has(routeEntry.name)) problems.push(located.problem([...path, 'name'], `route name "${routeEntry.name}" is used twice`));
+      routeNames.add(routeEntry.name);
+      const paths = routeEntry.paths ?? ['/'];
+      // Kong would pick one of two identical matches by creation order; say so instead.
+      for (const host of routeEntry.hosts) {
+        for (const prefix of paths) {
+          const owner = claimed.get(`${host} ${prefix}`);
+          if (owner) problems.push(located.problem(path, `host ${host} path ${prefix} is already routed by "${owner}"`));
+          claimed.set(`${host} ${prefix}`, routeEntry.name);
+        }
+      }
+      const routePlugins = parsePlugins(routeEntry.plugins, [...path, 'plugins'], located, problems);
+      routes.push({
+        name: routeEntry.name,
+        hosts: routeEntry.hosts,
+        paths,
+        stripPath: routeEntry.strip_path,
+        preserveHost: routeEntry.preserve_host,
+        service: definition,
+        plugins: mergePlugins(routePlugins, servicePlugins, globalPlugins),
+        at: formatPath(path),
+      });
+    });
+  });
+
+  if (problems.length > 0) throw new KongConfigError(file, problems);
+  return { file, services, routes };
+}
+
+export function loadKongConfig(file: string): KongConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new KongConfigError(file, [`cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+  return parseKongConfig(text, file);
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { KongConfig } from './config.ts';
+import { ENV_VAULT_REFERENCE } from './plugins/phantom-token.ts';
+
+/**
+ * How the hosts named in kong.yml map onto this machine. kong.yml keeps the
+ * Docker names (utility-mcp-server:3000, mcp.demo.example...); the caller
+ * says which loopback port serves each virtual host and where each upstream
+ * really listens, so one kong.yml serves both deployments unchanged.
+ */
+
+const origin = z.url({ protocol: /^https?$/ }).refine(
+  (value) => {
+    const url = new URL(value);
+    return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  },
+  { error: 'must be an origin such as http://127.0.0.1:3000, without path or query' },
+);
+
+const baseUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => !new URL(value).search && !new URL(value).hash, { error: 'must not carry a query or fragment' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+export const mappingSchema = z.strictObject({
+  virtualHosts: z
+    .record(
+      z.string().min(1).transform((host) => host.toLowerCase()),
+      z.strictObject({
+        port: z.int().min(0).max(65535),
+        /** The URL clients use for this host; defaults to http://<listen host>:<port>. */
+        publicBaseUrl: baseUrl.optional(),
+      }),
+    )
+    .refine((hosts) => Object.keys(hosts).length > 0, { error: 'at least one virtual host is needed' }),
+  /** "<host>:<port>" as kong.yml names an upstream -> the origin where it runs locally. */
+  upstreams: z.record(z.string().regex(/^[^:\s]+:\d+$/, { error: 'keys are "<host>:<port>" as kong.yml names them' }), origin),
+  /** External URL prefixes in plugin settings -> local ones; defaults to https://<virtual host> -> its local URL. */
+  publicUrls: z.record(baseUrl, baseUrl).optional(),
+});
+
+export type GatewayMapping = z.input<typeof mappingSchema>;
+export type ResolvedMapping = z.output<typeof mappingSchema>;
+
+export class GatewayMappingError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`gateway: the local mapping does not fit kong.yml\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'GatewayMappingError';
+    this.problems = problems;
+  }
+}
+
+export function parseMapping(input: unknown): ResolvedMapping {
+  const parsed = mappingSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new GatewayMappingError(
+    parsed.error.issues.map((issue) => {
+      const path = issue.path.map(String).join('.') || '(mapping)';
+      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+      return `${path}: ${issue.message}${keys}`;
+    }),
+  );
+}
+
+/** "host:port" of a URL the way kong.yml names an upstream, default ports made explicit. */
+export function upstreamKey(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname}:${port}`;
+}
+
+/** Replaces a known external prefix; the next character must end the prefix's authority or path. */
+export function mapPublicUrl(url: string, publicUrls: Record<string, string>): string {
+  const prefixes = Object.keys(publicUrls).sort((a, b) => b.length - a.length);
+  for (const prefix of prefixes) {
+    if (!url.startsWith(prefix)) continue;
+    const next = url.charAt(prefix.length);
+    if (next === '' || next === '/' || next === '?' || next === '#') return `${publicUrls[prefix]}${url.slice(prefix.length)}`;
+  }
+  return url;
+}
+
+/**
+ * Kong's environment variable vault: {vault://env/gateway_client_secret}
+ * reads GATEWAY_CLIENT_SECRET (upper case, dashes become underscores).
+ */
+export function resolveSecret(value: string, env: Record<string, string | undefined>): { value: string } | { missing: string } {
+  const match = ENV_VAULT_REFERENCE.exec(value);
+  if (!match?.[1]) return { value };
+  const variable = match[1].toUpperCase().replaceAll('-', '_');
+  const resolved = env[variable];
+  return resolved ? { value: resolved } : { missing: variable };
+}
+
+/** Every problem between kong.yml and the mapping at once, so one run shows them all. */
+export function checkMapping(config: KongConfig, mapping: ResolvedMapping, env: Record<string, string | undefined>): void {
+  const problems: string[] = [];
+  const usedHosts = new Set<string>();
+
+  for (const route of config.routes) {
+    for (const host of route.hosts) {
+      usedHosts.add(host);
+      if (!mapping.virtualHosts[host]) problems.push(`host ${host} (${route.at}) has no entry in virtualHosts`);
+    }
+    for (const plugin of route.plugins) {
+      if (plugin.name !== 'phantom-token') continue;
+      const key = upstreamKey(new URL(plugin.config.introspection_endpoint));
+      if (!mapping.upstreams[key]) problems.push(`introspection endpoint ${plugin.config.introspection_endpoint} (${plugin.at}) needs upstreams["${key}"]`);
+      const secret = resolveSecret(plugin.config.client_secret, env);
+      if ('missing' in secret) problems.push(`client_secret (${plugin.at}) refers to environment variable ${secret.missing}, which is not set`);
+    }
+  }
+  for (const service of config.services) {
+    const key = `${service.host}:${service.port}`;
+    if (!mapping.upstreams[key]) problems.push(`service ${service.name} (${service.at}) needs upstreams["${key}"]`);
+  }
+  for (const host of Object.keys(mapping.virtualHosts)) {
+    if (!usedHosts.has(host)) problems.push(`virtualHosts["${host}"] is not a host of any route in ${config.file}`);
+  }
+  const ports = new Map<number, string>();
+  for (const [host, { port }] of Object.entries(mapping.virtualHosts)) {
+    if (port === 0) continue;
+    const other = ports.get(port);
+    if (other) problems.push(`virtualHosts["${host}"] and virtualHosts["${other}"] both use port ${port}`);
+    ports.set(port, host);
+  }
+  if (problems.length > 0) throw new GatewayMappingError(problems);
+}

@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { bearerChallenge, readBearerToken } from '@mcp-demo/access-token';
+import { jsonResponse, type GatewayPlugin, type PluginResponse } from './types.ts';
+import { createTokenCache, type TokenCache } from './token-cache.ts';
+
+/**
+ * The phantom token pattern, with the behaviour of the Kong plugin in
+ * kong/plugins/phantom-token (kong/phantom-token-vectors.json pins both):
+ * the client presents an opaque token, the gateway introspects it asking for
+ * `application/jwt` and forwards the JWT. An opaque, invalid or client-made
+ * token never reaches the upstream.
+ */
+
+export const PHANTOM_TOKEN_PRIORITY = 1000;
+
+export const INVALID_TOKEN_MESSAGE = 'Missing, invalid or expired access token';
+const INTROSPECTION_FAILED_MESSAGE = 'The authorization server returned an unexpected introspection response';
+const UNAVAILABLE_MESSAGE = 'The authorization server could not be reached';
+
+// Kong's integer fields stop at 2^31 - 2.
+const MAX_INTEGER = 2_147_483_646;
+
+/** `{vault://env/<name>}`: Kong's environment variable vault, the only one supported. */
+export const ENV_VAULT_REFERENCE = /^\{vault:\/\/env\/([A-Za-z0-9_-]+)\}$/;
+
+const optionalText = z
+  .string()
+  .min(1)
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+export const phantomTokenConfigSchema = z.strictObject({
+  introspection_endpoint: z.url({ protocol: /^https?$/ }),
+  client_id: z.string().min(1),
+  client_secret: z
+    .string()
+    .min(1)
+    .refine((value) => !value.startsWith('{vault://') || ENV_VAULT_REFERENCE.test(value), {
+      error: 'only {vault://env/<name>} references are supported',
+    }),
+  token_cache_seconds: z.int().min(0).max(MAX_INTEGER).default(0),
+  scope: optionalText,
+  resource_metadata: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  verify_ssl: z.boolean().default(true),
+  timeout_ms: z.int().min(1).max(MAX_INTEGER).default(5000),
+});
+
+export type PhantomTokenConfig = z.output<typeof phantomTokenConfigSchema>;
+
+export interface IntrospectionRequest {
+  url: string;
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  verifySsl: boolean;
+}
+
+export interface IntrospectionResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * Sends an introspection request. Rejects with IntrospectionProtocolError for
+ * an answer that cannot be used, with any other error when the authorization
+ * server could not be reached in time.
+ */
+export type Introspect = (request: IntrospectionRequest) => Promise<IntrospectionResponse>;
+
+export class IntrospectionProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IntrospectionProtocolError';
+  }
+}
+
+export type PhantomTokenOutcome = { action: 'forward'; authorization: string } | ({ action: 'reject' } & PluginResponse);
+
+export interface PhantomToken {
+  /** Decides what happens to a request with this Authorization header; `log` carries the request's context. */
+  authorize(authorization: string | undefined, log?: Logger): Promise<PhantomTokenOutcome>;
+}
+
+export interface PhantomTokenOptions {
+  config: PhantomTokenConfig;
+  introspect: Introspect;
+  /** Shared by every route, as Kong's shared dictionary is; one of its own otherwise. */
+  cache?: TokenCache;
+  logger?: Logger;
+}
+
+/** The cache key: the token's SHA-256, so the cache never holds a usable token. */
+export function cacheKey(token: string): string {
+  return `phantom:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
+}
+
+/** application/x-www-form-urlencoded as URLSearchParams writes it. */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** RFC 6749 section 2.3.1: client id and secret are form-encoded before Base64. */
+export function basicCredentials(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`, 'utf8').toString('base64')}`;
+}
+
+/** max-age of a Cache-Control header: the token's remaining lifetime. */
+export function maxAgeOf(cacheControl: string | undefined): number | undefined {
+  const match = cacheControl === undefined ? null : /(?:^|[,\s])max-age="?(\d+)/i.exec(cacheControl);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+// A signed JWT in compact serialization: three non-empty base64url parts.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+type Introspection = { jwt: string; maxAge: number | undefined } | { failure: 'inactive' | 'failed' | 'unavailable' };
+
+/** 204, an empty body or {"active":false} mean inactive; a JWT means active; anything else is a failure. */
+export function readIntrospection(response: IntrospectionResponse): Introspection {
+  if (response.status === 204) return { failure: 'inactive' };
+  if (response.status !== 200) return { failure: 'failed' };
+  const body = response.body.trim();
+  const cacheControl = response.headers['cache-control'];
+  const maxAge = maxAgeOf(Array.isArray(cacheControl) ? cacheControl.join(', ') : cacheControl);
+  if (COMPACT_JWS.test(body)) return { jwt: body, maxAge };
+  if (body === '') return { failure: 'inactive' };
+  try {
+    const json: unknown = JSON.parse(body);
+    if (typeof json === 'object' && json !== null && (json as { active?: unknown }).active === false) return { failure: 'inactive' };
+  } catch {
+    // Not JSON either: fall through to a failure.
+  }
+  // Typically a JSON answer from a server that ignored Accept: application/jwt.
+  return { failure: 'failed' };
+}
+
+export function createPhantomToken({ config, introspect, cache = createTokenCache(), logger }: PhantomTokenOptions): PhantomToken {
+  const caching = config.token_cache_seconds > 0;
+  const authorizationHeader = basicCredentials(config.client_id, config.client_secret);
+  // Concurrent requests with the same uncached token share one introspection.
+  const pending = new Map<string, Promise<Introspection>>();
+
+  const unauthorized = (): PhantomTokenOutcome => ({
+    action: 'reject',
+    ...jsonResponse(
+      401,
+      { code: 'invalid_token', message: INVALID_TOKEN_MESSAGE },
+      {
+        'www-authenticate': bearerChallenge({
+          error: 'invalid_token',
+          description: INVALID_TOKEN_MESSAGE,
+          resourceMetadata: config.resource_metadata,
+          scope: config.scope,
+        }),
+      },
+    ),
+  });
+
+  const introspectOnce = async (token: string, key: string, tokenRef: string, log: Logger | undefined): Promise<Introspection> => {
+    let result: Introspection;
+    try {
+      result = readIntrospection(
+        await introspect({
+          url: config.introspection_endpoint,
+          method: 'POST',
+          headers: {
+            authorization: authorizationHeader,
+            accept: 'application/jwt',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token }).toString(),
+          timeoutMs: config.timeout_ms,
+          verifySsl: config.verify_ssl,
+        }),
+      );
+    } catch (error) {
+      const failure = error instanceof IntrospectionProtocolError ? 'failed' : 'unavailable';
+      log?.error({ tokenRef, reason: error instanceof Error ? error.message : String(error) }, 'introspection request failed');
+      return { failure };
+    }
+    if ('jwt' in result) {
+      // Never past the token's lifetime, which max-age tells.
+      const ttl = result.maxAge === undefined ? config.token_cache_seconds : Math.min(config.token_cache_seconds, result.maxAge);
+      if (caching) cache.set(key, result.jwt, ttl);
+    } else if (result.failure === 'inactive') {
+      log?.info({ tokenRef }, 'introspection says the token is inactive');
+    } else {
+      log?.error({ tokenRef }, 'unexpected introspection response');
+    }
+    return result;
+  };
+
+  return {
+    async authorize(authorization, log = logger) {
+      const token = readBearerToken(authorization);
+      if (!token) {
+        log?.debug('request has no usable bearer token');
+        return unauthorized();
+      }
+      const key = cacheKey(token);
+      const tokenRef = key.slice('phantom:'.length, 'phantom:'.length + 12);
+      const cached = caching ? cache.get(key) : undefined;
+      if (cached !== undefined) return { action: 'forward', authorization: `Bearer ${cached}` };
+
+      let introspection = pending.get(key);
+      if (!introspection) {
+        introspection = introspectOnce(token, key, tokenRef, log).finally(() => pending.delete(key));
+        pending.set(key, introspection);
+      }
+      const result = await introspection;
+      if ('jwt' in result) return { action: 'forward', authorization: `Bearer ${result.jwt}` };
+      if (result.failure === 'inactive') return unauthorized();
+      if (result.failure === 'unavailable') {
+        return { action: 'reject', ...jsonResponse(503, { code: 'authorization_server_unavailable', message: UNAVAILABLE_MESSAGE }) };
+      }
+      return { action: 'reject', ...jsonResponse(502, { code: 'introspection_failed', message: INTROSPECTION_FAILED_MESSAGE }) };
+    },
+  };
+}
+
+/** The gateway plugin around the phantom token logic. */
+export function phantomTokenPlugin(phantomToken: PhantomToken): GatewayPlugin {
+  return {
+    name: 'phantom-token',
+    priority: PHANTOM_TOKEN_PRIORITY,
+    async access(exchange) {
+      const outcome = await phantomToken.authorize(exchange.requestHeaders.authorization, exchange.log);
+      if (outcome.action === 'forward') {
+        exchange.upstreamHeaders.authorization = outcome.authorization;
+        return undefined;
+      }
+      const { action: _action, ...response } = outcome;
+      return response;
+    },
+  };
+}

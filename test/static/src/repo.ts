@@ -1,0 +1,8 @@
+import { resolve } from 'node:path';
+
+/** The repository root, whatever the directory the tests run from. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+
+export function repoPath(...segments: string[]): string {
+  return resolve(REPO_ROOT, ...segments);
+}
