@@ -6,7 +6,7 @@ import { createServices } from './services.ts';
 runMain(SERVICE_NAME, async () => {
   const config = readConfig();
   const logger = createLogger(SERVICE_NAME, config.logLevel);
-  const services = createServices(config);
+  const services = createServices(config, logger);
   const running = await listen(createApp({ config, logger, ...services }), config.port, config.host);
   logger.info({ url: running.url, resource: config.resource, authorizationServer: config.authorizationServer }, 'MCP server listening');
   shutdownOnSignals(running, logger, 10_000, services.close);

@@ -1,4 +1,5 @@
 import { createAccessTokenVerifier, remoteKeySet, type AccessTokenVerifier } from '@mcp-demo/access-token';
+import type { Logger } from '@mcp-demo/service-kit';
 import { createStocksApiClient, type StocksApiClient } from './api/stocks-client.ts';
 import type { Config } from './config.ts';
 import { createExchangeCache, type ExchangeCache } from './oauth/exchange-cache.ts';
@@ -13,10 +14,17 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(config: Config): Services {
+export function createServices(config: Config, logger?: Logger): Services {
   const verifier = createAccessTokenVerifier(config.accessToken, remoteKeySet(config.jwksUri, { timeoutMs: config.upstreamTimeoutMs }));
   const tokenExchange = createTokenExchangeClient(config.tokenExchange, config.upstreamTimeoutMs);
-  const exchangeCache = createExchangeCache((subjectToken) => tokenExchange.exchange(subjectToken), config.exchangeCache);
+  // One line per real exchange (cache misses only): operators can see the cost
+  // of agent traffic at the authorization server from this service's log.
+  const exchange = async (subjectToken: string) => {
+    const exchanged = await tokenExchange.exchange(subjectToken);
+    logger?.info({ expiresAt: exchanged.expiresAt }, 'token exchanged');
+    return exchanged;
+  };
+  const exchangeCache = createExchangeCache(exchange, config.exchangeCache);
   const stocksApi = createStocksApiClient(config.stocksApiUrl, config.upstreamTimeoutMs);
   return {
     verifier,

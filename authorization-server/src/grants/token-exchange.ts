@@ -85,8 +85,10 @@ export function registerTokenExchange(provider: Provider, options: TokenExchange
     const expiresIn = exchangedLifetime(subject.exp, now, options.maximumLifetime);
 
     const token: AccessToken = new provider.AccessToken({
-      accountId: subject.sub,
+      accountId: subject.sub as string,
       client,
+      // The exchanged token belongs to the subject token's grant (Curity's delegation).
+      grantId: typeof subject.delegationId === 'string' ? subject.delegationId : '',
       gty: 'token_exchange',
       scope,
       expiresIn,

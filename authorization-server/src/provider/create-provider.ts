@@ -140,7 +140,7 @@ export function createProvider(settings: ProviderSettings): Provider {
       const carried = claimsOfExchangedToken(token);
       if (carried) return carried;
       if (token.kind !== 'AccessToken' || !('accountId' in token) || typeof token.accountId !== 'string') return undefined;
-      const client = ctx?.oidc.client ?? (await ctx?.oidc.provider.Client.find(token.clientId));
+      const client = ctx?.oidc.client ?? (token.clientId ? await ctx?.oidc.provider.Client.find(token.clientId) : undefined);
       const attributes = client ? attributesOf(client) : {};
       return opaqueTokenClaims({
         region: users.find(token.accountId)?.region,

@@ -46,6 +46,10 @@ export function requireAccessToken(verifier: AccessTokenVerifier, options: Prote
       (claims) => {
         res.locals.claims = claims;
         res.locals.accessToken = token;
+        // Which audience and actor reached this service: enough to audit the
+        // delegation chain without logging the token itself.
+        const actor = (claims.act as { sub?: unknown } | undefined)?.sub;
+        res.locals.log?.debug({ audience: claims.aud, actor, clientType: claims.client_type }, 'access token accepted');
         next();
       },
       (error: unknown) => {

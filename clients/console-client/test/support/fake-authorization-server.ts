@@ -22,6 +22,8 @@ export interface FakeAuthorizationServer {
   forgetClients(): void;
   /** Makes the authorization response carry another `iss` (mix-up), or none. */
   setResponseIssuer(issuer: string | null): void;
+  /** The next token request finds the client store empty (a restart between sign-in and code exchange). */
+  forgetClientsAtNextTokenRequest(): void;
   /** Makes the authorization endpoint answer with an OAuth error instead of a code. */
   setAuthorizationError(error: string | undefined): void;
   close(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
   const tokens = new Map<string, string>();
   let responseIssuer: string | null | undefined;
   let authorizationError: string | undefined;
+  let forgetAtToken = false;
   let base = '';
 
   const state: FakeAuthorizationServer = {
@@ -86,6 +89,9 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     forgetClients: () => clients.clear(),
     setResponseIssuer: (issuer) => {
       responseIssuer = issuer;
+    },
+    forgetClientsAtNextTokenRequest: () => {
+      forgetAtToken = true;
     },
     setAuthorizationError: (error) => {
       authorizationError = error;
@@ -165,6 +171,10 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     }
     if (req.method === 'POST' && url.pathname === '/token') {
       const form = new URLSearchParams(await readBody(req));
+      if (forgetAtToken) {
+        forgetAtToken = false;
+        clients.clear();
+      }
       let clientId = form.get('client_id') ?? '';
       const basic = req.headers.authorization;
       if (basic?.startsWith('Basic ')) clientId = decodeURIComponent(Buffer.from(basic.slice(6), 'base64').toString().split(':')[0] ?? '');

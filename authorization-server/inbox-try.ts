@@ -1,0 +1,11 @@
+import nodemailer from 'nodemailer';
+import { startTestInbox } from '@mcp-demo/testing';
+const inbox = await startTestInbox();
+console.log(inbox.smtpPort, inbox.webUrl);
+const t = nodemailer.createTransport({ host: inbox.smtpHost, port: inbox.smtpPort, secure: false, ignoreTLS: true });
+const since = Date.now();
+await t.sendMail({ from: 'a@b.example', to: 'John.Doe@demo.example', subject: 'x', text: 'Your one-time code is 012345\n' });
+console.log(await inbox.waitForCode('john.doe@demo.example', { since }));
+console.log((await inbox.messagesTo('john.doe@demo.example')).length);
+await inbox.close();
+console.log('closed');

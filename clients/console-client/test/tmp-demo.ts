@@ -1,0 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { startFakeAuthorizationServer } from './support/fake-authorization-server.ts';
+import { startFakeMcpServer } from './support/fake-mcp-server.ts';
+const as = await startFakeAuthorizationServer();
+const mcp = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: as.scopeOf });
+const run = (args: string[]) => { const r = spawnSync(process.execPath, ['src/main.ts', mcp.url, ...args, '--state-dir', '/tmp/demo-state'], { encoding: 'utf8', env: { ...process.env, MCP_CONSOLE_BROWSER: `${process.execPath} test/support/follow-redirects.ts` }, input: 'list\ncall fetch-stock-prices {"id": "X"}\ncall nope\ncall admin-report\nlogout\nhelp\nquit\n' }); console.log('--- rc', r.status, '\n[stdout]\n' + r.stdout + '[stderr]\n' + r.stderr); };
+run(['--call', 'fetch-stock-prices']);
+run(['-v', '--list']);
+run([]);
+await mcp.close(); await as.close();

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { RouteDefinition } from './config.ts';
+import { endToEndHeaders, setForwardedHeaders, type HeaderMap } from './headers.ts';
+import { escapePath, normalizePath } from './paths.ts';
+import { proxy, TOO_LARGE } from './proxy.ts';
+import type { Router } from './routing.ts';
+import { jsonResponse, type Exchange, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
+
+/** What a route needs at run time: its plugins, in Kong's order, and where its upstream really is. */
+export interface RuntimeRoute {
+  plugins: GatewayPlugin[];
+  dispatcher: Dispatcher;
+  origin: string;
+  /** Host header for the upstream unless the route preserves the client's. */
+  upstreamHost: string;
+  readTimeoutMs: number;
+}
+
+export interface HandlerContext {
+  /** The virtual host this listener serves. */
+  host: string;
+  port: () => number;
+  router: Router;
+  runtime: () => Map<RouteDefinition, RuntimeRoute> | undefined;
+  bodyLimitBytes: number;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Path and raw query ("?..." or "") of origin-form or absolute-form targets. */
+function splitTarget(url: string | undefined): { path: string; query: string } | undefined {
+  let target = url ?? '';
+  if (/^https?:\/\//i.test(target)) {
+    const pathStart = target.indexOf('/', target.indexOf('//') + 2);
+    target = pathStart === -1 ? '/' : target.slice(pathStart);
+  }
+  if (!target.startsWith('/')) return undefined;
+  const queryStart = target.indexOf('?');
+  return queryStart === -1 ? { path: target, query: '' } : { path: target.slice(0, queryStart), query: target.slice(queryStart) };
+}
+
+function send(res: ServerResponse, response: PluginResponse): void {
+  const body = response.body ?? '';
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** The request listener of one virtual host: route, run the plugins, proxy. */
+export function createRequestHandler(context: HandlerContext): RequestListener {
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger, noteRoute: (name: string) => void) => {
+    const target = splitTarget(req.url);
+    if (!target) {
+      send(res, jsonResponse(400, { code: 'invalid_request', message: 'The request target must be a path' }));
+      return;
+    }
+    const runtimeRoutes = context.runtime();
+    if (!runtimeRoutes) {
+      send(res, jsonResponse(503, { code: 'starting', message: 'The gateway is starting' }));
+      return;
+    }
+    const match = context.router.match(context.host, normalizePath(target.path));
+    const route = match && runtimeRoutes.get(match.route);
+    if (!match || !route) {
+      send(res, jsonResponse(404, { code: 'no_route', message: 'no Route matched with those values' }));
+      return;
+    }
+    noteRoute(match.route.name);
+
+    const exchange: Exchange = { method: req.method ?? 'GET', requestHeaders: req.headers, upstreamHeaders: {}, log };
+    const filterHeaders = (headers: HeaderMap) => {
+      for (const plugin of route.plugins) plugin.headerFilter?.(exchange, headers);
+      if (headers['x-request-id'] === undefined) headers['x-request-id'] = requestId;
+    };
+    const answer = (response: PluginResponse) => {
+      const headers = { ...response.headers };
+      filterHeaders(headers);
+      send(res, { ...response, headers });
+    };
+    const tooLarge = () => answer(jsonResponse(TOO_LARGE.status, { code: TOO_LARGE.code, message: TOO_LARGE.message }, { connection: 'close' }));
+
+    const declaredLength = Number(req.headers['content-length'] ?? 0);
+    if (declaredLength > context.bodyLimitBytes) {
+      tooLarge();
+      return;
+    }
+
+    for (const plugin of route.plugins) {
+      const response = await plugin.access?.(exchange);
+      if (response) {
+        answer(response);
+        return;
+      }
+    }
+
+    const headers = endToEndHeaders(req.headersDistinct);
+    setForwardedHeaders(headers, req.headers, {
+      clientAddress: clientAddress(req),
+      listenerPort: context.port(),
+      fallbackHost: context.host,
+      rawPath: target.path,
+      prefix: match.prefix,
+    });
+    headers.host = match.route.preserveHost ? (req.headers.host ?? context.host) : route.upstreamHost;
+    headers['x-request-id'] = requestId;
+    Object.assign(headers, exchange.upstreamHeaders);
+
+    const failure = await proxy({
+      req,
+      res,
+      dispatcher: route.dispatcher,
+      origin: route.origin,
+      path: `${escapePath(match.upstreamPath)}${target.query}`,
+      headers,
+      readTimeoutMs: route.readTimeoutMs,
+      bodyLimitBytes: context.bodyLimitBytes,
+      onResponseHeaders: filterHeaders,
+      log,
+    });
+    if (failure && !res.headersSent && !res.destroyed) {
+      if (failure === TOO_LARGE) tooLarge();
+      else answer(jsonResponse(failure.status, { code: failure.code, message: failure.message }));
+    }
+  };
+
+  return (req, res) => {
+    const started = performance.now();
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const log = context.logger.child({ requestId });
+    let route: string | undefined;
+    res.once('close', () => {
+      // Only the path: query strings can carry authorization codes.
+      const path = splitTarget(req.url)?.path;
+      const durationMs = Math.round((performance.now() - started) * 10) / 10;
+      log.info({ method: req.method, path, route, status: res.statusCode, completed: res.writableFinished, durationMs }, 'request completed');
+    });
+    handle(req, res, requestId, log, (name) => (route = name)).catch((error: unknown) => {
+      log.error({ err: error }, 'request failed inside the gateway');
+      if (!res.headersSent) send(res, jsonResponse(500, { code: 'server_error', message: 'An unexpected error occurred' }));
+      else res.destroy();
+    });
+  };
+}

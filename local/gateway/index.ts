@@ -1,0 +1,187 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createLogger, listen, type RunningServer } from '@mcp-demo/service-kit';
+import { loadKongConfig, type PluginDefinition, type RouteDefinition } from './config.ts';
+import { createRequestHandler, type RuntimeRoute } from './gateway.ts';
+import { checkMapping, mapPublicUrl, parseMapping, resolveSecret, upstreamKey, type GatewayMapping } from './mapping.ts';
+import { createUpstreamPools } from './proxy.ts';
+import { createRouter } from './routing.ts';
+import { corsPlugin } from './plugins/cors.ts';
+import { createIntrospectionClient } from './plugins/introspection.ts';
+import { createPhantomToken, phantomTokenPlugin, type PhantomTokenConfig } from './plugins/phantom-token.ts';
+import { createTokenCache } from './plugins/token-cache.ts';
+import type { GatewayPlugin } from './plugins/types.ts';
+
+export { KongConfigError, loadKongConfig, parseKongConfig, type KongConfig, type RouteDefinition, type ServiceDefinition } from './config.ts';
+export { GatewayMappingError, type GatewayMapping } from './mapping.ts';
+export {
+  createPhantomToken,
+  cacheKey,
+  phantomTokenConfigSchema,
+  IntrospectionProtocolError,
+  type Introspect,
+  type IntrospectionRequest,
+  type IntrospectionResponse,
+  type PhantomToken,
+  type PhantomTokenConfig,
+  type PhantomTokenOutcome,
+} from './plugins/phantom-token.ts';
+export { createTokenCache, type TokenCache } from './plugins/token-cache.ts';
+
+const LOOPBACK = '127.0.0.1';
+
+export interface GatewayOptions extends GatewayMapping {
+  /** The Kong declarative configuration to serve, normally kong/kong.yml. */
+  kongConfigPath: string;
+  logger?: Logger;
+  /** Where {vault://env/...} references are looked up; process.env by default. */
+  env?: Record<string, string | undefined>;
+  /** Larger request bodies are refused with 413. Default 10 MiB. */
+  bodyLimitBytes?: number;
+  /** Serves GET /health on this loopback port when set (0 picks a free port). */
+  statusPort?: number;
+  /** How long close() lets open requests (event streams included) finish. Default 5 s. */
+  closeGraceMs?: number;
+  /** Bound of the token cache shared by every phantom-token route. Default 10 000. */
+  maxTokenCacheEntries?: number;
+}
+
+export interface Gateway {
+  /** Base URL of each virtual host, e.g. { 'mcp.demo.example': 'http://127.0.0.1:3100' }. */
+  urls: Record<string, string>;
+  ports: Record<string, number>;
+  /** Base URL of the health endpoint, when statusPort was given. */
+  statusUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Starts one loopback listener per virtual host of kong.yml and serves its
+ * routes and plugins. Every problem with kong.yml or the mapping is reported
+ * before any port is opened.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const mapping = parseMapping({ virtualHosts: options.virtualHosts, upstreams: options.upstreams, publicUrls: options.publicUrls });
+  const config = loadKongConfig(resolve(options.kongConfigPath));
+  const env = options.env ?? process.env;
+  checkMapping(config, mapping, env);
+
+  const logger = options.logger ?? createLogger('gateway');
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const router = createRouter(config.routes);
+  const pools = createUpstreamPools();
+  const introspection = createIntrospectionClient();
+  const tokenCache = createTokenCache({ maxEntries: options.maxTokenCacheEntries });
+  let runtime: Map<RouteDefinition, RuntimeRoute> | undefined;
+
+  const servers: RunningServer[] = [];
+  const ports: Record<string, number> = {};
+  const closeServers = () => Promise.all(servers.map((running) => running.close()));
+  try {
+    for (const [host, { port }] of Object.entries(mapping.virtualHosts)) {
+      const handler = createRequestHandler({
+        host,
+        port: () => ports[host] ?? port,
+        router,
+        runtime: () => runtime,
+        bodyLimitBytes,
+        logger: logger.child({ vhost: host }),
+      });
+      const running = await listen(handler, port, LOOPBACK).catch((error: unknown) => {
+        throw new Error(`gateway: virtual host ${host}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      servers.push(running);
+      ports[host] = running.port;
+    }
+    if (options.statusPort !== undefined) servers.push(await startStatusServer(options.statusPort));
+  } catch (error) {
+    await closeServers();
+    await Promise.all([pools.close(), introspection.close()]);
+    throw error;
+  }
+
+  const urls = Object.fromEntries(
+    Object.entries(mapping.virtualHosts).map(([host, { publicBaseUrl }]) => [host, publicBaseUrl ?? `http://${LOOPBACK}:${ports[host]}`]),
+  );
+  const publicUrls = mapping.publicUrls ?? Object.fromEntries(Object.entries(urls).map(([host, url]) => [`https://${host}`, url]));
+
+  const localPhantomTokenConfig = (config: PhantomTokenConfig): PhantomTokenConfig => {
+    const endpoint = new URL(config.introspection_endpoint);
+    const secret = resolveSecret(config.client_secret, env);
+    return {
+      ...config,
+      introspection_endpoint: new URL(`${endpoint.pathname}${endpoint.search}`, mapping.upstreams[upstreamKey(endpoint)]).toString(),
+      client_secret: 'value' in secret ? secret.value : config.client_secret,
+      resource_metadata: config.resource_metadata === undefined ? undefined : mapPublicUrl(config.resource_metadata, publicUrls),
+    };
+  };
+
+  const createPlugin = (plugin: PluginDefinition, route: RouteDefinition): GatewayPlugin => {
+    if (plugin.name === 'cors') return corsPlugin(plugin.config);
+    return phantomTokenPlugin(
+      createPhantomToken({
+        config: localPhantomTokenConfig(plugin.config),
+        introspect: introspection.introspect,
+        cache: tokenCache,
+        logger: logger.child({ route: route.name }),
+      }),
+    );
+  };
+
+  runtime = new Map(
+    config.routes.map((route) => {
+      const origin = new URL(mapping.upstreams[`${route.service.host}:${route.service.port}`] as string);
+      return [
+        route,
+        {
+          plugins: route.plugins.map((plugin) => createPlugin(plugin, route)).sort((a, b) => b.priority - a.priority),
+          dispatcher: pools.get(origin.origin, route.service.connectTimeoutMs),
+          origin: origin.origin,
+          upstreamHost: origin.host,
+          readTimeoutMs: route.service.readTimeoutMs,
+        },
+      ];
+    }),
+  );
+
+  const statusServer = options.statusPort === undefined ? undefined : servers.at(-1);
+  logger.info({ config: config.file, urls, statusUrl: statusServer?.url }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    urls,
+    ports,
+    statusUrl: statusServer?.url,
+    close() {
+      closing ??= (async () => {
+        const force = setTimeout(() => {
+          for (const running of servers) running.server.closeAllConnections();
+        }, options.closeGraceMs ?? 5_000);
+        force.unref();
+        await closeServers();
+        clearTimeout(force);
+        await Promise.all([pools.close(), introspection.close()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** GET /health on a port of its own, so that no path of a virtual host is taken from its upstream. */
+async function startStatusServer(port: number): Promise<RunningServer> {
+  const running = await listen(
+    (req, res) => {
+      const ok = req.method === 'GET' && req.url === '/health';
+      const body = JSON.stringify(ok ? { status: 'ok' } : { code: 'not_found', message: 'The requested resource does not exist' });
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    },
+    port,
+    LOOPBACK,
+  ).catch((error: unknown) => {
+    throw new Error(`gateway: status port: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return running;
+}

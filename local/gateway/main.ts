@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { createLogger, env, loadConfig, runMain } from '@mcp-demo/service-kit';
+import { DEFAULT_BODY_LIMIT_BYTES, startGateway, type GatewayMapping } from './index.ts';
+
+/**
+ * Runs the gateway alone: `npm run gateway -w @mcp-demo/local`. Without a
+ * mapping file it uses the local profile's standard ports.
+ */
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+const settingsSchema = z.object({
+  KONG_CONFIG: z.string().min(1).default(resolve(REPO_ROOT, 'kong/kong.yml')),
+  /** JSON file with { virtualHosts, upstreams, publicUrls? }. */
+  GATEWAY_MAPPING_FILE: z.string().min(1).optional(),
+  /** Demo value: kong.yml reads it through {vault://env/gateway_client_secret}. */
+  GATEWAY_CLIENT_SECRET: z.string().min(1).default('Password1'),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+  GATEWAY_STATUS_PORT: env.port(0).optional(),
+  LOG_LEVEL: env.logLevel(),
+});
+
+const local = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The local profile's ports: virtual hosts on 3100-3104, services on their usual ports. */
+const STANDARD_MAPPING: GatewayMapping = {
+  virtualHosts: {
+    'mcp.demo.example': { port: 3100 },
+    'api.demo.example': { port: 3101 },
+    'login.demo.example': { port: 3102 },
+    'mail.demo.example': { port: 3103 },
+    'www.client.example': { port: 3104 },
+  },
+  upstreams: {
+    'utility-mcp-server:3000': local(3000),
+    'stocks-api:3001': local(3001),
+    'client-metadata:3002': local(3002),
+    'idsvr:8443': local(8443),
+    'maildev:1080': local(1080),
+  },
+};
+
+function readMapping(file: string): GatewayMapping {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as GatewayMapping;
+  } catch (error) {
+    throw new Error(`GATEWAY_MAPPING_FILE: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+runMain('gateway', async () => {
+  const settings = loadConfig('gateway', settingsSchema);
+  const logger = createLogger('gateway', settings.LOG_LEVEL);
+  const mapping = settings.GATEWAY_MAPPING_FILE ? readMapping(settings.GATEWAY_MAPPING_FILE) : STANDARD_MAPPING;
+  const gateway = await startGateway({
+    ...mapping,
+    kongConfigPath: settings.KONG_CONFIG,
+    env: { ...process.env, GATEWAY_CLIENT_SECRET: settings.GATEWAY_CLIENT_SECRET },
+    bodyLimitBytes: settings.GATEWAY_BODY_LIMIT_BYTES,
+    statusPort: settings.GATEWAY_STATUS_PORT,
+    logger,
+  });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+});
