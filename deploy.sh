@@ -94,6 +94,34 @@ write_private() {
   (umask 077 && printf '%s\n' "$content" >"$target.tmp" && mv "$target.tmp" "$target")
 }
 
+# Waits up to ten minutes (the first Curity start takes a while) for the
+# services' containers to report healthy; fails at once if one stops.
+wait_until_healthy() {
+  local profile="$1" service container state deadline
+  shift
+  deadline=$((SECONDS + 600))
+  for service in "$@"; do
+    container=$(docker compose --profile "$profile" ps --quiet "$service")
+    [ -n "$container" ] || return 1
+    while :; do
+      state=$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$container")
+      case "$state" in
+        'running healthy') break ;;
+        exited* | dead*)
+          printf 'deploy.sh: %s stopped (%s)\n' "$service" "$state" >&2
+          return 1
+          ;;
+      esac
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        printf 'deploy.sh: %s is not healthy after ten minutes (%s)\n' "$service" "$state" >&2
+        return 1
+      fi
+      sleep 3
+    done
+    say "  $service is healthy"
+  done
+}
+
 hosts_resolve() {
   node -e '
     require("node:dns").lookup("mcp.demo.example", (error, address) =>
@@ -214,10 +242,16 @@ deploy_docker() {
   [ "$profile" = curity ] && other=authorization-server
   compose stop "$other" >/dev/null 2>&1 || true
   say "Starting the Docker deployment, profile $profile (waits until every service is healthy)"
-  if ! docker compose --profile "$profile" up -d --remove-orphans --wait --wait-timeout 600; then
+  # `up` itself waits for the health and completion conditions of depends_on
+  # (and fails when one is not met); what is left is the gateway and the
+  # authorization server, which nothing depends on.
+  local authorization_server=authorization-server
+  [ "$profile" = curity ] && authorization_server=idsvr
+  if ! docker compose --profile "$profile" up -d --remove-orphans ||
+    ! wait_until_healthy "$profile" kong "$authorization_server"; then
     say ''
-    say 'Some services did not become healthy. Their state and recent logs:'
-    docker compose --profile "$profile" ps
+    say 'Some services did not start. Their state and recent logs:'
+    docker compose --profile "$profile" ps --all
     docker compose --profile "$profile" logs --tail 40
     fail "the $profile profile did not start"
   fi

@@ -37,7 +37,7 @@ export const configSchema = z
     SMTP_HOST: z.string().min(1).default('127.0.0.1'),
     SMTP_PORT: env.port(1025),
     MAIL_FROM: z.string().min(3).default('Demo Login <no-reply@login.demo.example>'),
-    OTP_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+    OTP_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
     /** Comma separated cookie signing keys, newest first. Required in production. */
     COOKIE_KEYS: env.list([]).pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
     CLIENT_METADATA_ALLOW_HTTP_LOOPBACK: env.boolean(false),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { corsConfigSchema, type CorsConfig } from './plugins/cors.ts';
 import { phantomTokenConfigSchema, type PhantomTokenConfig } from './plugins/phantom-token.ts';
@@ -63,13 +63,13 @@ const tags = z.array(z.string()).optional();
 
 const hostname = z
   .string()
-  .refine((host) => !host.includes('*'), { error: 'wildcard hosts are not supported by the local gateway' })
+  .refine((host) => !host.includes('*'), { error: 'wildcard hosts are not supported by the local gateway', abort: true })
   .refine((host) => /^[A-Za-z0-9.-]+$/.test(host), { error: 'a host must be a plain host name without port' })
   .transform((host) => host.toLowerCase());
 
 const routePath = z
   .string()
-  .refine((path) => !path.startsWith('~'), { error: 'regex paths are not supported by the local gateway' })
+  .refine((path) => !path.startsWith('~'), { error: 'regex paths are not supported by the local gateway', abort: true })
   .refine((path) => path.startsWith('/'), { error: 'a path must start with "/"' });
 
 const pluginEntry = z.strictObject({
@@ -134,17 +134,22 @@ interface Located {
   problem(path: Path, message: string): string;
 }
 
-/** Prefixes problems with the line of the YAML node they are about. */
+/** Prefixes problems with the line of the YAML node they are about (the key, for a map entry). */
 function locator(yaml: Document, lines: LineCounter): Located {
+  const rangeOf = (path: Path): [number, number, number] | undefined => {
+    const parent = path.length > 1 ? yaml.getIn(path.slice(0, -1), true) : yaml.contents;
+    const last = path.at(-1);
+    if (isMap(parent) && typeof last === 'string') {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+      if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range;
+    }
+    const node: unknown = path.length > 0 ? yaml.getIn(path, true) : yaml.contents;
+    return (node as { range?: [number, number, number] } | null)?.range ?? undefined;
+  };
   return {
     problem(path, message) {
-      let at: Path = path;
-      let node: unknown = yaml.getIn(at, true);
-      while (!node && at.length > 0) {
-        at = at.slice(0, -1);
-        node = at.length > 0 ? yaml.getIn(at, true) : yaml.contents;
-      }
-      const range = (node as { range?: [number, number, number] } | null)?.range;
+      let range: [number, number, number] | undefined;
+      for (let depth = path.length; depth >= 0 && !range; depth -= 1) range = rangeOf(path.slice(0, depth));
       const line = range ? `line ${lines.linePos(range[0]).line}: ` : '';
       return `${line}${formatPath(path)}: ${message}`;
     },
@@ -217,13 +222,14 @@ function serviceTarget(value: z.output<typeof service>): Pick<ServiceDefinition,
 /** Validates parsed YAML (or JSON) content; `file` only names it in messages. */
 export function parseKongConfig(text: string, file: string): KongConfig {
   const lines = new LineCounter();
-  const yaml = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const yaml = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (yaml.errors.length > 0) {
     throw new KongConfigError(
       file,
       yaml.errors.map((error) => {
         const position = error.linePos?.[0];
-        return `${position ? `line ${position.line}: ` : ''}${error.message.split('\n')[0]}`;
+        const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+        return `${position ? `line ${position.line}: ` : ''}${message}`;
       }),
     );
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createLogger, listen, type RunningServer } from '@mcp-demo/service-kit';
 import { loadKongConfig, type PluginDefinition, type RouteDefinition } from './config.ts';
 import { createRequestHandler, type RuntimeRoute } from './gateway.ts';
-import { checkMapping, mapPublicUrl, parseMapping, resolveSecret, upstreamKey, type GatewayMapping } from './mapping.ts';
+import { checkMapping, mapPublicUrl, parseOptions, resolveSecret, upstreamKey, type GatewayMapping } from './mapping.ts';
 import { createUpstreamPools } from './proxy.ts';
 import { createRouter } from './routing.ts';
 import { corsPlugin } from './plugins/cors.ts';
@@ -63,17 +63,18 @@ export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
  * before any port is opened.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const mapping = parseMapping({ virtualHosts: options.virtualHosts, upstreams: options.upstreams, publicUrls: options.publicUrls });
-  const config = loadKongConfig(resolve(options.kongConfigPath));
-  const env = options.env ?? process.env;
+  const { logger: givenLogger, env: givenEnv, kongConfigPath, ...checked } = options;
+  const mapping = parseOptions(checked);
+  const config = loadKongConfig(resolve(kongConfigPath));
+  const env = givenEnv ?? process.env;
   checkMapping(config, mapping, env);
 
-  const logger = options.logger ?? createLogger('gateway');
-  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const logger = givenLogger ?? createLogger('gateway');
+  const bodyLimitBytes = mapping.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const router = createRouter(config.routes);
   const pools = createUpstreamPools();
   const introspection = createIntrospectionClient();
-  const tokenCache = createTokenCache({ maxEntries: options.maxTokenCacheEntries });
+  const tokenCache = createTokenCache({ maxEntries: mapping.maxTokenCacheEntries });
   let runtime: Map<RouteDefinition, RuntimeRoute> | undefined;
 
   const servers: RunningServer[] = [];
@@ -95,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       servers.push(running);
       ports[host] = running.port;
     }
-    if (options.statusPort !== undefined) servers.push(await startStatusServer(options.statusPort));
+    if (mapping.statusPort !== undefined) servers.push(await startStatusServer(mapping.statusPort));
   } catch (error) {
     await closeServers();
     await Promise.all([pools.close(), introspection.close()]);
@@ -146,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
 
-  const statusServer = options.statusPort === undefined ? undefined : servers.at(-1);
+  const statusServer = mapping.statusPort === undefined ? undefined : servers.at(-1);
   logger.info({ config: config.file, urls, statusUrl: statusServer?.url }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
@@ -158,7 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closing ??= (async () => {
         const force = setTimeout(() => {
           for (const running of servers) running.server.closeAllConnections();
-        }, options.closeGraceMs ?? 5_000);
+        }, mapping.closeGraceMs ?? 5_000);
         force.unref();
         await closeServers();
         clearTimeout(force);

@@ -39,28 +39,38 @@ export const mappingSchema = z.strictObject({
   publicUrls: z.record(baseUrl, baseUrl).optional(),
 });
 
+/** The mapping plus the gateway's own limits, checked together. */
+export const optionsSchema = mappingSchema.extend({
+  bodyLimitBytes: z.int().positive().optional(),
+  statusPort: z.int().min(0).max(65535).optional(),
+  closeGraceMs: z.int().min(0).optional(),
+  maxTokenCacheEntries: z.int().positive().optional(),
+});
+
 export type GatewayMapping = z.input<typeof mappingSchema>;
 export type ResolvedMapping = z.output<typeof mappingSchema>;
+export type ResolvedOptions = z.output<typeof optionsSchema>;
 
 export class GatewayMappingError extends Error {
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super(`gateway: the local mapping does not fit kong.yml\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(problems: readonly string[], heading = 'the local mapping does not fit kong.yml') {
+    super(`gateway: ${heading}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'GatewayMappingError';
     this.problems = problems;
   }
 }
 
-export function parseMapping(input: unknown): ResolvedMapping {
-  const parsed = mappingSchema.safeParse(input);
+export function parseOptions(input: unknown): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new GatewayMappingError(
     parsed.error.issues.map((issue) => {
-      const path = issue.path.map(String).join('.') || '(mapping)';
+      const path = issue.path.map(String).join('.') || '(options)';
       const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
       return `${path}: ${issue.message}${keys}`;
     }),
+    'invalid options',
   );
 }
 

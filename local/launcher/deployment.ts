@@ -83,6 +83,8 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
       upstreams: topology.gateway.upstreams,
       publicUrls: topology.gateway.publicUrls,
       logger: createLogger('gateway', settings.LOG_LEVEL, logFile('gateway')),
+      // kong.yml reads the introspection secret from the environment ({vault://env/...}).
+      env: { ...process.env, GATEWAY_CLIENT_SECRET: settings.GATEWAY_CLIENT_SECRET },
     });
   } catch (error) {
     await stop();

@@ -246,6 +246,17 @@ export function interactionRouter(deps: InteractionDependencies): Router {
       res.status(400).type('html').send(messagePage('Sign-in expired', 'This sign-in request has expired or is already complete.'));
       return;
     }
+    if (error instanceof errors.OIDCProviderError && error.status < 500) {
+      const description = (error as { error_description?: string }).error_description ?? error.message;
+      res.status(error.status).type('html').send(messagePage('Sign-in problem', description));
+      return;
+    }
+    // Body parser refusals (too large, malformed) carry a 4xx status of their own.
+    const status = (error as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).type('html').send(messagePage('Sign-in problem', 'The form could not be read. Please try again.'));
+      return;
+    }
     logger.error({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'interaction failed');
     res.status(500).type('html').send(messagePage('Sign-in problem', 'Something went wrong. Please try again.'));
   });

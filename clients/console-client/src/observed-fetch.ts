@@ -70,6 +70,7 @@ export function createObservedFetch(serverUrl: string, report: Reporter, base: F
       const { error, scope } = extractWWWAuthenticateParams(response);
       last = { status: response.status, error, scope };
       if (response.status === 401) report.info('The MCP server requires authorization');
+      else if (error === 'insufficient_scope') report.info(`The MCP server needs more access${scope ? ` (scope "${scope}")` : ''}; signing in again`);
     }
     return response;
   };

@@ -68,11 +68,19 @@ export interface ReplOptions {
  * The interactive loop. Results go to `output`, problems to `errors`; a
  * failing command is reported and the prompt comes back.
  */
-export async function runRepl({ session, input, output, errors, prompt = 'mcp> ' }: ReplOptions): Promise<void> {
-  const rl = createInterface({ input, output, prompt, terminal: (input as { isTTY?: boolean }).isTTY === true });
+export async function runRepl({ session, input, output, errors, prompt: promptText = 'mcp> ' }: ReplOptions): Promise<void> {
+  const rl = createInterface({ input, output, prompt: promptText, terminal: (input as { isTTY?: boolean }).isTTY === true });
   const print = (text: string) => output.write(`${text}\n`);
+  // With piped input the interface closes at end of input while buffered lines are still being handled.
+  let closed = false;
+  rl.once('close', () => {
+    closed = true;
+  });
+  const prompt = () => {
+    if (!closed) rl.prompt();
+  };
   output.write(`Type help for the list of commands.\n`);
-  rl.prompt();
+  prompt();
   try {
     for await (const line of rl) {
       const command = parseReplCommand(line);
@@ -104,7 +112,7 @@ export async function runRepl({ session, input, output, errors, prompt = 'mcp> '
       } catch (error) {
         errors.write(`Error: ${describeError(error)}\n`);
       }
-      rl.prompt();
+      prompt();
     }
   } finally {
     rl.close();

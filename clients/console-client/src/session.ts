@@ -97,7 +97,6 @@ export function createSession(options: SessionOptions): Session {
         if (challenge?.status === 403) {
           if (steppedUp) throw giveUp('The MCP server still refuses the request after signing in with the scope it asked for');
           steppedUp = true;
-          report.info(`The MCP server needs more access${challenge.scope ? ` (scope "${challenge.scope}")` : ''}; signing in again`);
         } else if (signedIn) {
           throw giveUp('The MCP server rejected the access token that signing in just produced');
         }

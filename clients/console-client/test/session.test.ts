@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 /** A session whose "browser" follows the authorization server's redirects back to the callback. */
-async function newSession() {
+async function newSession(clientMetadataUrl?: string) {
   const report = createRecordingReporter();
   const callback = await startCallbackServer();
   const observed = createObservedFetch(mcp.url, report);
@@ -47,6 +47,7 @@ async function newSession() {
     callback,
     report,
     clientName: 'Console client test',
+    clientMetadataUrl,
     signInTimeoutMs: 10_000,
     fetch: observed.fetch,
     openUrl: (url, onFailure) => {
@@ -175,6 +176,29 @@ describe('console client session against a protected MCP server', () => {
     expect(error).toBeInstanceOf(AuthorizationError);
     expect((error as AuthorizationError).error).toBe('access_denied');
     expect(store.load(mcp.url).tokens).toBeUndefined();
+  });
+
+  it('uses a client ID metadata document instead of registering when the server supports it', async () => {
+    as.supportMetadataDocuments();
+    const documentUrl = 'http://127.0.0.1:3104/console-client.json';
+    const { session, report } = await newSession(documentUrl);
+    await session.callTool('fetch-stock-prices', {});
+
+    expect(as.registrations).toBe(0);
+    expect(as.lastAuthorization?.get('client_id')).toBe(documentUrl);
+    expect(store.load(mcp.url)).toMatchObject({ registration: 'metadata-document', clientInformation: { client_id: documentUrl } });
+    expect(report.lines).toContain(`Using the client ID metadata document ${documentUrl}`);
+  });
+
+  it('falls back to dynamic registration, and keeps it, when metadata documents are not supported', async () => {
+    const documentUrl = 'http://127.0.0.1:3104/console-client.json';
+    const first = await newSession(documentUrl);
+    await first.session.callTool('fetch-stock-prices', {});
+    const second = await newSession(documentUrl);
+    await second.session.callTool('fetch-stock-prices', {});
+
+    expect(as.registrations).toBe(1);
+    expect(store.load(mcp.url).registration).toBe('dynamic');
   });
 
   it('logs out by forgetting registration and tokens', async () => {

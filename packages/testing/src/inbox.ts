@@ -8,7 +8,7 @@ export interface TestInbox {
   smtpPort: number;
   /** Base URL of maildev's web UI and REST API. */
   webUrl: string;
-  /** Waits for the newest code sent to `address` (see waitForOneTimeCode). */
+  /** Waits for the newest code sent to `address` that this inbox has not returned before (see waitForOneTimeCode). */
   waitForCode(address: string, options?: WaitForCodeOptions): Promise<string>;
   /** Messages sent to `address`, newest first. */
   messagesTo(address: string): Promise<InboxMessage[]>;
@@ -24,8 +24,14 @@ export interface InboxMessage {
 }
 
 export interface WaitForCodeOptions {
-  /** Only messages received at or after this time count (default: any). */
+  /** Only messages sent at or after this time (to the second) count (default: any). */
   since?: Date | number;
+  /**
+   * Ids of messages to ignore, e.g. those listed before the action that sends
+   * the code: message times have one-second precision, so `since` alone cannot
+   * tell apart two codes sent within the same second.
+   */
+  excluding?: Iterable<string>;
   /** Give up after this many milliseconds (default 10 s). */
   timeoutMs?: number;
   /** Pause between polls (default 100 ms). */
@@ -54,16 +60,42 @@ export async function listMessages(webUrl: string, address: string): Promise<Inb
   if (!response.ok) throw new Error(`maildev at ${webUrl} answered HTTP ${response.status}`);
   const emails = (await response.json()) as MaildevEmail[];
   const wanted = address.toLowerCase();
+  // maildev lists in arrival order and its times have one-second precision,
+  // so arrival order breaks ties between messages of the same second.
   return emails
-    .map((email) => ({
-      id: email.id,
-      subject: email.subject ?? '',
-      text: email.text ?? '',
-      to: (email.to ?? []).map((to) => (to.address ?? '').toLowerCase()),
-      time: new Date(email.time),
+    .map((email, arrival) => ({
+      arrival,
+      message: {
+        id: email.id,
+        subject: email.subject ?? '',
+        text: email.text ?? '',
+        to: (email.to ?? []).map((to) => (to.address ?? '').toLowerCase()),
+        time: new Date(email.time),
+      },
     }))
-    .filter((message) => message.to.includes(wanted))
-    .sort((a, b) => b.time.getTime() - a.time.getTime());
+    .filter(({ message }) => message.to.includes(wanted))
+    .sort((a, b) => b.message.time.getTime() - a.message.time.getTime() || b.arrival - a.arrival)
+    .map(({ message }) => message);
+}
+
+async function waitForCodeMessage(webUrl: string, address: string, options: WaitForCodeOptions): Promise<{ code: string; id: string }> {
+  // Message times are whole seconds (the Date header), so compare at that precision.
+  const since = options.since === undefined ? 0 : Math.floor(new Date(options.since).getTime() / 1000) * 1000;
+  const excluded = new Set(options.excluding ?? []);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  const pattern = options.pattern ?? SIX_DIGITS;
+  for (;;) {
+    const messages = await listMessages(webUrl, address);
+    for (const message of messages) {
+      if (message.time.getTime() < since) break;
+      if (excluded.has(message.id)) continue;
+      const match = pattern.exec(message.text) ?? pattern.exec(message.subject);
+      if (match) return { code: match[1] ?? match[0], id: message.id };
+    }
+    if (Date.now() >= deadline) throw new Error(`no one-time code for ${address} arrived within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
 }
 
 /**
@@ -71,19 +103,7 @@ export async function listMessages(webUrl: string, address: string): Promise<Inb
  * code, and returns the code of the newest such message.
  */
 export async function waitForOneTimeCode(webUrl: string, address: string, options: WaitForCodeOptions = {}): Promise<string> {
-  const since = options.since === undefined ? 0 : new Date(options.since).getTime();
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  const pattern = options.pattern ?? SIX_DIGITS;
-  for (;;) {
-    const messages = await listMessages(webUrl, address);
-    for (const message of messages) {
-      if (message.time.getTime() < since) break;
-      const match = pattern.exec(message.text) ?? pattern.exec(message.subject);
-      if (match) return match[1] ?? match[0];
-    }
-    if (Date.now() >= deadline) throw new Error(`no one-time code for ${address} arrived within ${options.timeoutMs ?? 10_000} ms`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
-  }
+  return (await waitForCodeMessage(webUrl, address, options)).code;
 }
 
 /** Starts maildev on free loopback ports (in memory, silent). */
@@ -99,11 +119,21 @@ export async function startTestInbox(): Promise<TestInbox> {
     throw new Error('maildev started without its web API');
   }
   const webUrl = `http://127.0.0.1:${webPort}`;
+  // Codes already handed out are never handed out again, so consecutive
+  // sign-ins of one user within a second each get their own code.
+  const delivered = new Set<string>();
   return {
     smtpHost: '127.0.0.1',
     smtpPort,
     webUrl,
-    waitForCode: (address, options) => waitForOneTimeCode(webUrl, address, options),
+    waitForCode: async (address, options = {}) => {
+      const { code, id } = await waitForCodeMessage(webUrl, address, {
+        ...options,
+        excluding: [...delivered, ...(options.excluding ?? [])],
+      });
+      delivered.add(id);
+      return code;
+    },
     messagesTo: (address) => listMessages(webUrl, address),
     close: () => maildev.stop(),
   };

@@ -24,6 +24,8 @@ export interface FakeAuthorizationServer {
   setResponseIssuer(issuer: string | null): void;
   /** The next token request finds the client store empty (a restart between sign-in and code exchange). */
   forgetClientsAtNextTokenRequest(): void;
+  /** Advertises and accepts client ID metadata documents (URL client ids with loopback redirects). */
+  supportMetadataDocuments(): void;
   /** Makes the authorization endpoint answer with an OAuth error instead of a code. */
   setAuthorizationError(error: string | undefined): void;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
   let responseIssuer: string | null | undefined;
   let authorizationError: string | undefined;
   let forgetAtToken = false;
+  let metadataDocuments = false;
   let base = '';
 
   const state: FakeAuthorizationServer = {
@@ -90,6 +93,9 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     setResponseIssuer: (issuer) => {
       responseIssuer = issuer;
     },
+    supportMetadataDocuments: () => {
+      metadataDocuments = true;
+    },
     forgetClientsAtNextTokenRequest: () => {
       forgetAtToken = true;
     },
@@ -101,6 +107,14 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
         server.close(() => done());
         server.closeAllConnections();
       }),
+  };
+
+  /** A URL client id stands for its metadata document; this fake does not fetch it and allows loopback redirects. */
+  const findClient = (clientId: string): RegisteredClient | undefined => {
+    if (metadataDocuments && /^https?:\/\//.test(clientId)) {
+      return { client_id: clientId, redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none' };
+    }
+    return clients.get(clientId);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -117,6 +131,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
         token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
         scopes_supported: ['stocks/read', 'stocks/admin'],
         authorization_response_iss_parameter_supported: true,
+        ...(metadataDocuments ? { client_id_metadata_document_supported: true } : {}),
       });
       return;
     }
@@ -139,7 +154,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       const params = url.searchParams;
       state.authorizations++;
       state.lastAuthorization = params;
-      const client = clients.get(params.get('client_id') ?? '');
+      const client = findClient(params.get('client_id') ?? '');
       const redirectUri = params.get('redirect_uri') ?? '';
       if (!client || !redirectAllowed(client.redirect_uris, redirectUri)) {
         // Like a real server: no redirect to an unverified URI, an error page instead.
@@ -178,7 +193,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       let clientId = form.get('client_id') ?? '';
       const basic = req.headers.authorization;
       if (basic?.startsWith('Basic ')) clientId = decodeURIComponent(Buffer.from(basic.slice(6), 'base64').toString().split(':')[0] ?? '');
-      const client = clients.get(clientId);
+      const client = findClient(clientId);
       if (!client) {
         json(res, 401, { error: 'invalid_client', error_description: 'Unknown client' });
         return;

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, UsageError, type ConsoleOptions } from '../src/args.ts';
+
+function options(argv: string[], env: Record<string, string | undefined> = {}): ConsoleOptions {
+  const parsed = parseCommandLine(argv, env);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return parsed.options;
+}
+
+describe('command line', () => {
+  it('defaults to the interactive mode with the system browser and a free callback port', () => {
+    const parsed = options(['https://mcp.demo.example'], { XDG_STATE_HOME: '/home/me/.state' });
+    expect(parsed).toMatchObject({
+      serverUrl: 'https://mcp.demo.example/',
+      stateDirectory: '/home/me/.state/mcp-console-client',
+      callbackPort: 0,
+      browser: { kind: 'system' },
+      signInTimeoutSeconds: 300,
+      command: { kind: 'interactive' },
+      logout: false,
+    });
+  });
+
+  it('parses the one-shot call with JSON arguments', () => {
+    const parsed = options(['http://127.0.0.1:3100/', '--call', 'fetch-stock-prices', '--args', '{"id":"ACME"}', '--callback-port', '8090', '--state-dir', '/tmp/s']);
+    expect(parsed.command).toEqual({ kind: 'call', tool: 'fetch-stock-prices', args: { id: 'ACME' } });
+    expect(parsed.callbackPort).toBe(8090);
+    expect(parsed.stateDirectory).toBe('/tmp/s');
+  });
+
+  it('takes the browser command from the option or MCP_CONSOLE_BROWSER', () => {
+    expect(options(['https://mcp.demo.example/', '--authorization-url-command', 'drive-chromium --headless']).browser).toEqual({ kind: 'command', command: 'drive-chromium --headless' });
+    expect(options(['https://mcp.demo.example/'], { MCP_CONSOLE_BROWSER: 'node drive.ts' }).browser).toEqual({ kind: 'command', command: 'node drive.ts' });
+    expect(options(['https://mcp.demo.example/', '--no-browser'], { MCP_CONSOLE_BROWSER: 'node drive.ts' }).browser).toEqual({ kind: 'print' });
+  });
+
+  it('accepts https and loopback client ID metadata document URLs', () => {
+    expect(options(['https://mcp.demo.example/', '--client-metadata-url', 'https://www.client.example/console-client.json']).clientMetadataUrl).toBe(
+      'https://www.client.example/console-client.json',
+    );
+    expect(options(['http://127.0.0.1:3100/', '--client-metadata-url', 'http://127.0.0.1:3104/console-client.json']).clientMetadataUrl).toBe(
+      'http://127.0.0.1:3104/console-client.json',
+    );
+  });
+
+  it('recognises help, version and logout alone', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['-h', 'https://x.example/'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['--version'])).toEqual({ kind: 'version' });
+    expect(options(['https://mcp.demo.example/', '--logout']).command).toEqual({ kind: 'logout-only' });
+    expect(options(['https://mcp.demo.example/', '--logout', '--list'])).toMatchObject({ logout: true, command: { kind: 'list' } });
+  });
+
+  it.each([
+    [[], 'Missing the MCP server URL'],
+    [['not a url'], 'is not a URL'],
+    [['ftp://mcp.demo.example/'], 'must use https'],
+    [['http://mcp.demo.example/'], 'Refusing to send access tokens over plain HTTP to mcp.demo.example'],
+    [['https://a.example/', 'https://b.example/'], 'Expected one MCP server URL'],
+    [['https://a.example/', '--call', 'x', '--list'], 'cannot be combined'],
+    [['https://a.example/', '--args', '{}'], '--args only goes with --call'],
+    [['https://a.example/', '--call', 'x', '--args', '[1]'], 'must be a JSON object'],
+    [['https://a.example/', '--call', 'x', '--args', '{bad'], 'could not parse'],
+    [['https://a.example/', '--callback-port', '70000'], '--callback-port must be a port number'],
+    [['https://a.example/', '--login-timeout', '0'], '--login-timeout must be a whole number'],
+    [['https://a.example/', '--client-metadata-url', 'http://www.client.example/c.json'], 'must be an https URL'],
+    [['https://a.example/', '--client-metadata-url', 'https://www.client.example/'], 'must name a document'],
+    [['https://a.example/', '--no-browser', '--authorization-url-command', 'x'], 'cannot be combined'],
+    [['https://a.example/', '--unknown'], "Unknown option '--unknown'"],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
+    expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+});

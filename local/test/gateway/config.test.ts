@@ -1,0 +1,236 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayMappingError, KongConfigError, loadKongConfig, parseKongConfig, startGateway, type Gateway } from '../../gateway/index.ts';
+import { KONG_YML, quietLogger, startServer, type TestServer } from './helpers.ts';
+
+const LOCAL_UPSTREAMS = {
+  'utility-mcp-server:3000': 'http://127.0.0.1:3000',
+  'stocks-api:3001': 'http://127.0.0.1:3001',
+  'client-metadata:3002': 'http://127.0.0.1:3002',
+  'idsvr:8443': 'http://127.0.0.1:8443',
+  'maildev:1080': 'http://127.0.0.1:1080',
+};
+const ALL_HOSTS = ['mcp.demo.example', 'api.demo.example', 'login.demo.example', 'mail.demo.example', 'www.client.example'];
+const anyPorts = (hosts = ALL_HOSTS) => Object.fromEntries(hosts.map((host) => [host, { port: 0 }]));
+
+function problemsOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KongConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+const minimal = (route: string, extra = '') => `_format_version: "3.0"
+services:
+  - name: demo
+    url: http://demo:8080
+    routes:
+      - name: demo-route
+        hosts:
+          - demo.example
+${route}
+${extra}`;
+
+describe('kong/kong.yml', () => {
+  const config = loadKongConfig(KONG_YML);
+  const route = (name: string) => {
+    const found = config.routes.find((candidate) => candidate.name === name);
+    if (!found) throw new Error(`kong.yml has no route ${name}`);
+    return found;
+  };
+
+  it('routes every external host to its Docker upstream', () => {
+    const summary = config.routes.map((r) => [r.hosts.join(','), r.paths.join(','), `${r.service.host}:${r.service.port}`, r.stripPath, r.preserveHost]);
+    expect(summary).toEqual([
+      ['mcp.demo.example', '/', 'utility-mcp-server:3000', false, false],
+      ['mcp.demo.example', '/.well-known/oauth-protected-resource', 'utility-mcp-server:3000', false, false],
+      ['api.demo.example', '/stocks', 'stocks-api:3001', false, false],
+      ['login.demo.example', '/', 'idsvr:8443', false, true],
+      ['mail.demo.example', '/', 'maildev:1080', false, false],
+      ['www.client.example', '/', 'client-metadata:3002', false, false],
+    ]);
+  });
+
+  it('protects the MCP entry point and the stocks API with the phantom token, not the metadata', () => {
+    expect(route('mcp-server-route').plugins.map((p) => p.name)).toEqual(['cors', 'phantom-token']);
+    expect(route('mcp-protected-resource-metadata-route').plugins.map((p) => p.name)).toEqual(['cors']);
+    expect(route('stocks-api-route').plugins.map((p) => p.name)).toEqual(['phantom-token']);
+    for (const name of ['idsvr-route', 'maildev-route', 'client-metadata-route']) expect(route(name).plugins).toEqual([]);
+  });
+
+  it('configures introspection as the seed does, with the secret from the environment vault', () => {
+    const mcp = route('mcp-server-route').plugins.find((p) => p.name === 'phantom-token');
+    expect(mcp?.config).toEqual({
+      introspection_endpoint: 'http://idsvr:8443/oauth/v2/oauth-introspect',
+      client_id: 'api-gateway-client',
+      client_secret: '{vault://env/gateway_client_secret}',
+      token_cache_seconds: 900,
+      scope: 'stocks/read',
+      resource_metadata: 'https://mcp.demo.example/.well-known/oauth-protected-resource',
+      verify_ssl: true,
+      timeout_ms: 5000,
+    });
+    const api = route('stocks-api-route').plugins.find((p) => p.name === 'phantom-token');
+    expect(api?.config).toEqual({ ...mcp?.config, resource_metadata: undefined });
+  });
+
+  it('allows the MCP Inspector origin with the same CORS settings on both MCP routes', () => {
+    const cors = route('mcp-server-route').plugins.find((p) => p.name === 'cors');
+    expect(cors?.config).toMatchObject({
+      origins: ['http://localhost:6274'],
+      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      headers: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+      exposed_headers: ['WWW-Authenticate', 'Mcp-Session-Id'],
+      credentials: false,
+      preflight_continue: false,
+    });
+    expect(route('mcp-protected-resource-metadata-route').plugins.find((p) => p.name === 'cors')?.config).toEqual(cors?.config);
+  });
+});
+
+describe('unsupported Kong configuration', () => {
+  it('refuses an unknown plugin, naming it and where it is', () => {
+    const message = problemsOf(() =>
+      parseKongConfig(minimal('        plugins:\n          - name: rate-limiting\n            config:\n              minute: 5'), 'kong.yml'),
+    );
+    expect(message).toContain('line 10: services[0].routes[0].plugins[0].name: plugin "rate-limiting" is not supported');
+  });
+
+  it('refuses route methods', () => {
+    expect(problemsOf(() => parseKongConfig(minimal('        methods:\n          - GET'), 'kong.yml'))).toContain(
+      'line 9: services[0].routes[0].methods: is not supported by the local gateway',
+    );
+  });
+
+  it('refuses regex paths', () => {
+    expect(problemsOf(() => parseKongConfig(minimal('        paths:\n          - ~/items/\\d+$'), 'kong.yml'))).toMatch(
+      /line 10: services\[0\]\.routes\[0\]\.paths\[0\]: regex paths are not supported/,
+    );
+  });
+
+  it('refuses unknown keys at every level', () => {
+    const message = problemsOf(() =>
+      parseKongConfig(
+        minimal(
+          '        plugins:\n          - name: phantom-token\n            config:\n              introspection_endpoint: http://idsvr:8443/i\n              client_id: gateway\n              client_secret: secret\n              cache_seconds: 60',
+          'consumers:\n  - username: someone',
+        ),
+        'kong.yml',
+      ),
+    );
+    expect(message).toContain('consumers: is not supported by the local gateway');
+    // The document-level problem is reported first; fix it and the plugin one shows.
+    const pluginMessage = problemsOf(() =>
+      parseKongConfig(
+        minimal(
+          '        plugins:\n          - name: phantom-token\n            config:\n              introspection_endpoint: http://idsvr:8443/i\n              client_id: gateway\n              client_secret: secret\n              cache_seconds: 60',
+        ),
+        'kong.yml',
+      ),
+    );
+    expect(pluginMessage).toContain('line 15: services[0].routes[0].plugins[0].config.cache_seconds: is not supported by the local gateway');
+  });
+
+  it('refuses wildcard hosts, other vaults, other format versions and other path handling', () => {
+    const wildcard = minimal('').replace('- demo.example', '- "*.demo.example"');
+    expect(problemsOf(() => parseKongConfig(wildcard, 'kong.yml'))).toContain('wildcard hosts are not supported');
+    const vault = minimal(
+      '        plugins:\n          - name: phantom-token\n            config:\n              introspection_endpoint: http://idsvr:8443/i\n              client_id: gateway\n              client_secret: "{vault://aws/secret}"',
+    );
+    expect(problemsOf(() => parseKongConfig(vault, 'kong.yml'))).toContain('config.client_secret: only {vault://env/<name>} references are supported');
+    expect(problemsOf(() => parseKongConfig(minimal('').replace('"3.0"', '"2.1"'), 'kong.yml'))).toContain('_format_version must be "3.0"');
+    expect(problemsOf(() => parseKongConfig(minimal('        path_handling: v1'), 'kong.yml'))).toContain('only path_handling v0');
+  });
+
+  it('refuses regex CORS origins and routes without hosts', () => {
+    const regexOrigin = minimal('        plugins:\n          - name: cors\n            config:\n              origins:\n                - "https://.*\\\\.example"');
+    expect(problemsOf(() => parseKongConfig(regexOrigin, 'kong.yml'))).toContain('regular expression origins are not supported');
+    const noHosts = minimal('').replace('        hosts:\n          - demo.example\n', '        paths:\n          - /\n');
+    expect(problemsOf(() => parseKongConfig(noHosts, 'kong.yml'))).toContain('services[0].routes[0].hosts');
+  });
+
+  it('refuses ambiguous routes and duplicate YAML keys', () => {
+    const twice = `_format_version: "3.0"
+services:
+  - name: demo
+    url: http://demo:8080
+    routes:
+      - name: first
+        hosts: [demo.example]
+        paths: [/a]
+      - name: second
+        hosts: [demo.example]
+        paths: [/a]
+`;
+    expect(problemsOf(() => parseKongConfig(twice, 'kong.yml'))).toContain('host demo.example path /a is already routed by "first"');
+    const duplicate = minimal('        strip_path: true\n        strip_path: false');
+    expect(problemsOf(() => parseKongConfig(duplicate, 'kong.yml'))).toContain('line 10: Map keys must be unique');
+  });
+
+  it('names a file it cannot read', () => {
+    expect(problemsOf(() => loadKongConfig('/nonexistent/kong.yml'))).toContain('/nonexistent/kong.yml: configuration not supported by the local gateway\n  - cannot be read: ENOENT');
+  });
+});
+
+describe('local mapping', () => {
+  let gateway: Gateway | undefined;
+  let blocker: TestServer | undefined;
+  afterEach(async () => {
+    await gateway?.close();
+    await blocker?.close();
+    gateway = undefined;
+    blocker = undefined;
+  });
+
+  const start = (overrides: Partial<Parameters<typeof startGateway>[0]> = {}) =>
+    startGateway({
+      kongConfigPath: KONG_YML,
+      virtualHosts: anyPorts(),
+      upstreams: LOCAL_UPSTREAMS,
+      env: { GATEWAY_CLIENT_SECRET: 'Password1' },
+      logger: quietLogger,
+      ...overrides,
+    });
+
+  it('starts with every host and upstream mapped and reports the actual URLs', async () => {
+    gateway = await start();
+    expect(Object.keys(gateway.urls).sort()).toEqual([...ALL_HOSTS].sort());
+    for (const host of ALL_HOSTS) expect(gateway.urls[host]).toBe(`http://127.0.0.1:${gateway.ports[host]}`);
+  });
+
+  it('names unmapped upstreams, hosts and secrets before opening any port', async () => {
+    const { 'stocks-api:3001': _stocks, ...upstreams } = LOCAL_UPSTREAMS;
+    const hosts = ALL_HOSTS.filter((host) => host !== 'api.demo.example');
+    const error = await start({ upstreams, virtualHosts: { ...anyPorts(hosts), 'admin.demo.example': { port: 0 } }, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayMappingError);
+    const message = (error as Error).message;
+    expect(message).toContain('service stocks-api (services[1]) needs upstreams["stocks-api:3001"]');
+    expect(message).toContain('host api.demo.example (services[1].routes[0]) has no entry in virtualHosts');
+    expect(message).toContain('virtualHosts["admin.demo.example"] is not a host of any route');
+    expect(message).toContain('refers to environment variable GATEWAY_CLIENT_SECRET, which is not set');
+  });
+
+  it('names an unmapped introspection endpoint', async () => {
+    const config = (await import('node:fs')).readFileSync(KONG_YML, 'utf8').replaceAll('http://idsvr:8443/oauth/v2/oauth-introspect', 'http://introspection:9000/introspect');
+    const file = (await import('./helpers.ts')).writeKongConfig(config);
+    await expect(start({ kongConfigPath: file })).rejects.toThrow('introspection endpoint http://introspection:9000/introspect (services[0].routes[0].plugins[1]) needs upstreams["introspection:9000"]');
+  });
+
+  it('refuses mapping values that are not origins', async () => {
+    await expect(start({ upstreams: { ...LOCAL_UPSTREAMS, 'idsvr:8443': 'http://127.0.0.1:8443/oauth' } })).rejects.toThrow(
+      'upstreams.idsvr:8443: must be an origin such as http://127.0.0.1:3000, without path or query',
+    );
+  });
+
+  it('refuses nonsensical limits', async () => {
+    await expect(start({ bodyLimitBytes: -1 })).rejects.toThrow('gateway: invalid options\n  - bodyLimitBytes:');
+  });
+
+  it('names the port and the virtual host when a port is taken', async () => {
+    blocker = await startServer(() => undefined);
+    const virtualHosts = { ...anyPorts(), 'login.demo.example': { port: blocker.port } };
+    await expect(start({ virtualHosts })).rejects.toThrow(`virtual host login.demo.example: port ${blocker.port} on 127.0.0.1 is already in use`);
+  });
+});

@@ -1,0 +1,60 @@
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+
+/**
+ * A fetch that reaches the deployment's public host names (mcp.demo.example,
+ * login.demo.example, ...) without /etc/hosts: connections for those names go
+ * to the gateway's published port on this machine, while the URL, the Host
+ * header and the TLS server name stay the public ones. The gateway's
+ * certificate is verified against the development CA, as a real client would.
+ */
+
+/** The part of fetch the scenarios use; the global fetch and undici's both fit. */
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  redirect?: 'manual' | 'follow' | 'error';
+}
+
+export interface FetchResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}
+
+export type Fetch = (url: string, init?: FetchInit) => Promise<FetchResponse>;
+
+export interface GatewayFetchOptions {
+  /** Host names to send to the gateway; any other host is refused. */
+  hosts: readonly string[];
+  /** Where the gateway's HTTPS port is published. */
+  address: string;
+  port: number;
+  /** PEM of the CA that signed the gateway's certificate. */
+  ca: string | Buffer;
+}
+
+export interface GatewayFetch {
+  fetch: Fetch;
+  close(): Promise<void>;
+}
+
+export function createGatewayFetch(options: GatewayFetchOptions): GatewayFetch {
+  const hosts = new Set(options.hosts.map((host) => host.toLowerCase()));
+  const connectTls = buildConnector({ ca: options.ca, timeout: 10_000 });
+  const agent = new Agent({
+    connect: (connectOptions, callback) => {
+      const host = connectOptions.hostname.toLowerCase();
+      if (!hosts.has(host)) {
+        callback(new Error(`${host} is not a host of the deployment's gateway`), null);
+        return;
+      }
+      connectTls({ ...connectOptions, hostname: options.address, port: String(options.port), servername: host }, callback);
+    },
+  });
+  return {
+    fetch: (url, init) => undiciFetch(url, { ...init, dispatcher: agent }),
+    close: () => agent.close(),
+  };
+}

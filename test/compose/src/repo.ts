@@ -1,0 +1,4 @@
+import { resolve } from 'node:path';
+
+/** The repository root, whatever the directory the tests run from. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');

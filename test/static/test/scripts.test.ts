@@ -1,0 +1,192 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoPath } from '../src/repo.ts';
+import { commandExists, environmentWithFakeDocker, environmentWithoutDocker, run } from '../src/run.ts';
+
+const SCRIPTS = ['build.sh', 'deploy.sh', 'certs/create.sh', 'clients/mcp-inspector/run.sh'];
+const MISSING_SHELLCHECK =
+  'shellcheck is not installed: run scripts/system-packages.sh (test.sh does) or apt-get install -y shellcheck';
+
+describe.each(SCRIPTS)('%s', (script) => {
+  const written = existsSync(repoPath(script));
+  const reason = written ? '' : ' (skipped: not written yet)';
+
+  it.skipIf(!written)(`is executable${reason}`, () => {
+    expect(statSync(repoPath(script)).mode & 0o111).not.toBe(0);
+  });
+
+  it.skipIf(!written)(`passes bash -n${reason}`, () => {
+    const result = run('bash', ['-n', script]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.skipIf(!written)(`passes shellcheck${reason}`, () => {
+    expect(commandExists('shellcheck'), MISSING_SHELLCHECK).toBe(true);
+    const result = run('shellcheck', [script]);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('deploy.sh', () => {
+  const licenses = mkdtempSync(join(tmpdir(), 'licenses-'));
+  const file = (name: string, content: string) => {
+    const path = join(licenses, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const deploy = (args: string[], licenseFile?: string) =>
+    run('./deploy.sh', args, { env: environmentWithoutDocker(licenseFile === undefined ? {} : { LICENSE_FILE_PATH: licenseFile }) });
+
+  it('explains its options', () => {
+    const result = deploy(['--help']);
+    expect(result.status).toBe(0);
+    for (const option of ['--local', '--open', '--curity', '--down', 'LICENSE_FILE_PATH']) expect(result.stdout).toContain(option);
+  });
+
+  it('refuses an unknown option', () => {
+    const result = deploy(['--bogus']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('unknown option: --bogus');
+  });
+
+  it.each([
+    ['a missing file', () => join(licenses, 'missing.json'), 'does not exist'],
+    ['a folder', () => licenses, 'is not a file'],
+    ['a file that is not JSON', () => file('license.txt', 'not a license'), 'is not a JSON file'],
+    ['JSON without a License key', () => file('other.json', '{"Licence": "eyJhbGciOi.e30.c2ln"}'), 'has no "License" key'],
+    ['a License key that is not a string', () => file('number.json', '{"License": 42}'), 'has no "License" key'],
+  ])('rejects %s as LICENSE_FILE_PATH before anything starts', (_case, path, message) => {
+    const result = deploy(['--curity'], path());
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).not.toContain('Starting');
+  });
+
+  it('accepts a Curity license file and then needs Docker for the Curity profile', () => {
+    const result = deploy(['--curity'], file('license.json', '{"License": "eyJhbGciOi.eyJ0eXAiOiJsaWNlbnNlIn0.c2lnbmF0dXJl"}'));
+    expect(result.stderr).not.toContain('License');
+    expect(result.stderr).toContain('Docker is not available; the Curity profile runs in Docker');
+    expect(result.status).toBe(1);
+  });
+
+  it('asks for LICENSE_FILE_PATH when the Curity profile is requested without it', () => {
+    const result = deploy(['--curity']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('needs LICENSE_FILE_PATH');
+  });
+
+  it('says so when a Docker profile or --down is requested without Docker', () => {
+    expect(deploy(['--open']).stderr).toContain('Docker is not available');
+    const down = deploy(['--down']);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain('Docker is not available');
+  });
+});
+
+describe('deploy.sh with a Docker engine (a stand-in that starts nothing)', () => {
+  /** A copy of the files deploy.sh uses, so its .deploy/ and certs/ land in a temporary folder. */
+  function deployment(): { root: string; log: string } {
+    const root = mkdtempSync(join(tmpdir(), 'deploy-'));
+    for (const path of ['deploy.sh', 'certs/create.sh', 'data/users.json', 'idsvr-config/scripts/create-crypto-env.sh']) {
+      cpSync(repoPath(path), join(root, path));
+    }
+    return { root, log: join(root, 'docker.log') };
+  }
+  const calls = (log: string) => readFileSync(log, 'utf8').trim().split('\n');
+
+  it('deploys the open profile when no license is given, with per-deployment cookie keys, and prints where everything is', () => {
+    const { root, log } = deployment();
+    const result = run(join(root, 'deploy.sh'), [], { cwd: root, env: environmentWithFakeDocker(log) });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('LICENSE_FILE_PATH is not set: deploying the open profile');
+    expect(result.stdout).toContain('The Docker deployment is running (profile open)');
+    for (const url of ['https://mcp.demo.example/', 'https://login.demo.example/.well-known/oauth-authorization-server', 'https://mail.demo.example/']) {
+      expect(result.stdout).toContain(url);
+    }
+    expect(result.stdout).toContain('john.doe@demo.example');
+    expect(result.stdout).toMatch(/mcp\.demo\.example resolves to this machine|127\.0\.0\.1 mcp\.demo\.example api\.demo\.example login\.demo\.example/);
+    expect(result.stdout).not.toContain('admin.demo.example/admin');
+
+    const cookieFile = join(root, '.deploy/authorization-server.env');
+    expect(statSync(cookieFile).mode & 0o077).toBe(0);
+    const cookieKeys = /^COOKIE_KEYS=([0-9a-f]{64})$/.exec(readFileSync(cookieFile, 'utf8').trim())?.[1];
+    expect(cookieKeys).toBeDefined();
+    const up = calls(log).find((call) => call.startsWith('compose --profile open up -d'));
+    expect(up).toBe(`compose --profile open up -d --remove-orphans|COOKIE_KEYS=${cookieKeys}`);
+    expect(calls(log)).toContain(`compose --profile open --profile curity stop idsvr|COOKIE_KEYS=${cookieKeys}`);
+
+    const endpoints = JSON.parse(readFileSync(join(root, '.deploy/endpoints.json'), 'utf8')) as { profile: string; external: Record<string, string> };
+    expect(endpoints.profile).toBe('docker-open');
+    expect(endpoints.external.mcp).toBe('https://mcp.demo.example/');
+    expect(existsSync(join(root, 'certs/ca.crt'))).toBe(true);
+  });
+
+  it('deploys the curity profile with the license key and the keys kept out of the repository', () => {
+    const { root, log } = deployment();
+    const license = join(root, 'license.json');
+    writeFileSync(license, JSON.stringify({ License: 'eyJhbGciOi.eyJ0eXAiOiJsaWNlbnNlIn0.c2lnbmF0dXJl', Company: 'Example' }));
+    const result = run(join(root, 'deploy.sh'), [], { cwd: root, env: environmentWithFakeDocker(log, { extra: { LICENSE_FILE_PATH: license } }) });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('The Docker deployment is running (profile curity)');
+    expect(result.stdout).toContain('https://admin.demo.example/admin');
+
+    const licenseEnv = join(root, '.deploy/curity-license.env');
+    expect(readFileSync(licenseEnv, 'utf8')).toBe('LICENSE_KEY=eyJhbGciOi.eyJ0eXAiOiJsaWNlbnNlIn0.c2lnbmF0dXJl\n');
+    expect(statSync(licenseEnv).mode & 0o077).toBe(0);
+    const secrets = readFileSync(join(root, '.deploy/curity-secrets.env'), 'utf8');
+    expect(secrets).toMatch(/^SYMMETRIC_KEY=[0-9a-f]{64}$/m);
+    expect(secrets).toContain('TOKEN_SIGNING_KEY=fake-keystore');
+    expect(calls(log).some((call) => call.startsWith('run ') && call.includes('curity.azurecr.io/curity/idsvr:10.4.0'))).toBe(true);
+    expect(calls(log)).toContain('compose --profile curity up -d --remove-orphans|COOKIE_KEYS=');
+
+    // A second deployment keeps the keys it made the first time.
+    const again = run(join(root, 'deploy.sh'), ['--curity'], { cwd: root, env: environmentWithFakeDocker(log, { extra: { LICENSE_FILE_PATH: license } }) });
+    expect(again.status).toBe(0);
+    expect(readFileSync(join(root, '.deploy/curity-secrets.env'), 'utf8')).toBe(secrets);
+  });
+
+  it('fails with the state and logs when a service does not become healthy', () => {
+    const { root, log } = deployment();
+    const result = run(join(root, 'deploy.sh'), ['--open'], { cwd: root, env: environmentWithFakeDocker(log, { health: 'exited ' }) });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('kong stopped');
+    expect(result.stderr).toContain('the open profile did not start');
+    expect(calls(log).some((call) => call.startsWith('compose --profile open logs'))).toBe(true);
+    expect(existsSync(join(root, '.deploy/endpoints.json'))).toBe(false);
+  });
+
+  it('stops both profiles with --down', () => {
+    const { root, log } = deployment();
+    const result = run(join(root, 'deploy.sh'), ['--down'], { cwd: root, env: environmentWithFakeDocker(log) });
+    expect(result.status).toBe(0);
+    expect(calls(log)).toContain('compose --profile open --profile curity down --remove-orphans|COOKIE_KEYS=');
+  });
+});
+
+describe('build.sh', () => {
+  it('explains its options and refuses unknown ones', () => {
+    const help = run('./build.sh', ['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--no-docker');
+    const bogus = run('./build.sh', ['--bogus']);
+    expect(bogus.status).toBe(1);
+    expect(bogus.stderr).toContain('unknown option: --bogus');
+  });
+});
+
+const inGitWorkTree = commandExists('git') && run('git', ['rev-parse', '--is-inside-work-tree']).stdout.trim() === 'true';
+
+describe('generated state', () => {
+  it.skipIf(!inGitWorkTree)(`keeps deploy.sh output and certificates out of git${inGitWorkTree ? '' : ' (skipped: not a git work tree)'}`, () => {
+    const ignored = run('git', ['check-ignore', '.deploy/curity-license.env', 'certs/ca.key', 'certs/tls.key', 'certs/ca.crt']);
+    expect(ignored.stdout.trim().split('\n')).toEqual(['.deploy/curity-license.env', 'certs/ca.key', 'certs/tls.key', 'certs/ca.crt']);
+    const kept = run('git', ['check-ignore', 'certs/create.sh', 'certs/README.md']);
+    expect(kept.stdout).toBe('');
+  });
+});
