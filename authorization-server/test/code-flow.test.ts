@@ -118,6 +118,13 @@ describe('authorization code flow with PKCE, e-mail OTP and consent', () => {
     const unknownJwt = await introspect(as.baseUrl, 'not-a-token-this-server-issued', gateway, 'application/jwt');
     expect(unknownJwt.status).toBe(204);
     expect(await unknownJwt.text()).toBe('');
+
+    // A JWT-shaped string (forged, or an exchanged token) is inactive too, not an error.
+    const forged = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJqb2huLmRvZUBkZW1vLmV4YW1wbGUifQ.';
+    expect(await (await introspect(as.baseUrl, forged, gateway)).json()).toEqual({ active: false });
+    const forgedJwt = await introspect(as.baseUrl, forged, gateway, 'application/jwt');
+    expect(forgedJwt.status).toBe(204);
+    expect(await forgedJwt.text()).toBe('');
   });
 
   it('refuses introspection to a client that is not allowed to introspect', async () => {

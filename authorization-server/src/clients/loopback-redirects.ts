@@ -18,7 +18,7 @@ export function matchesLoopbackRedirect(registered: string, requested: string): 
 
 interface ClientPrototype {
   redirectUriAllowed(redirectUri: string): boolean;
-  redirectUris?: string[];
+  readonly redirectUris?: readonly string[] | undefined;
 }
 
 /**

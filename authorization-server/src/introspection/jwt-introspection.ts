@@ -19,8 +19,8 @@ interface StoredToken {
  * endpoint (RFC 7662): when the caller sends `Accept: application/jwt`, an
  * active token is answered with its JWT form (the same claims, signed with
  * the issuer's key) as `application/jwt`, cacheable until the token expires;
- * an inactive one is answered 204 with no body. Callers that accept JSON get
- * oidc-provider's RFC 7662 response unchanged.
+ * an inactive one (including any JWT-shaped string) is answered 204 with no
+ * body. Callers that accept JSON get oidc-provider's RFC 7662 response.
  *
  * oidc-provider's own `jwtIntrospection` feature answers a different media
  * type (token-introspection+jwt, RFC 9701) with the introspection result as a
@@ -29,7 +29,14 @@ interface StoredToken {
 export function jwtIntrospection(options: JwtIntrospectionOptions) {
   return async function answerWithJwt(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
     await next();
-    if (ctx.oidc?.route !== 'introspection' || ctx.status !== 200) return;
+    if (ctx.oidc?.route !== 'introspection') return;
+    // oidc-provider refuses JWT-shaped tokens with unsupported_token_type; for
+    // a gateway (and RFC 7662) a token this server did not issue is inactive.
+    if (ctx.status === 400 && (ctx.body as { error?: unknown } | undefined)?.error === 'unsupported_token_type') {
+      ctx.status = 200;
+      ctx.body = { active: false };
+    }
+    if (ctx.status !== 200) return;
     if (ctx.accepts('application/json', JWT_MEDIA_TYPE) !== JWT_MEDIA_TYPE) return;
 
     const result = ctx.body as Record<string, unknown> | undefined;

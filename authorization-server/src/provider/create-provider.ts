@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import Provider, { errors, type Adapter, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Adapter, type ClientMetadata, type Configuration } from 'oidc-provider';
 import type { Logger } from '@mcp-demo/service-kit';
 import type { UserDirectory } from '../accounts/users.ts';
 import { EXTRA_CLIENT_PROPERTIES, attributesOf, createExtraMetadataValidator } from '../clients/client-metadata.ts';
@@ -57,8 +57,10 @@ export function createProvider(settings: ProviderSettings): Provider {
     // Curity's paths (see paths.ts); discovery stays at /.well-known/*.
     routes: { ...ROUTES },
 
-    // Only the MCP scope exists; no OpenID Connect (no ID tokens, no userinfo).
+    // The MCP scope is the only resource scope. oidc-provider always adds
+    // `openid`; there is no userinfo endpoint and no other OpenID scope.
     scopes: [MCP_SCOPE],
+    // The user claim released with stocks/read (shown on the consent page).
     claims: { [MCP_SCOPE]: ['region'] },
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -175,7 +177,7 @@ export function createProvider(settings: ProviderSettings): Provider {
   // The gateway terminates TLS and forwards X-Forwarded-Proto/Host.
   provider.proxy = true;
 
-  allowAnyLoopbackPort(provider.Client as unknown as Parameters<typeof allowAnyLoopbackPort>[0]);
+  allowAnyLoopbackPort(provider.Client);
   registerTokenExchange(provider, {
     issuer: settings.issuer,
     publicJwks: settings.signingKeys.publicJwks,
@@ -189,8 +191,7 @@ export function createProvider(settings: ProviderSettings): Provider {
   provider.use(
     jwtIntrospection({ privateKey: settings.signingKeys.privateKey, kid: settings.signingKeys.kid, algorithm: SIGNING_ALGORITHM }),
   );
-  logProviderEvents(provider as unknown as Parameters<typeof logProviderEvents>[0], logger);
+  logProviderEvents(provider, logger);
   return provider;
 }
 
-export type { KoaContextWithOIDC };

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '@mcp-demo/service-kit';
 
@@ -40,7 +41,7 @@ export function jsonNotFound() {
  * Logs OAuth errors with their code only: descriptions can echo request
  * values, and no token or code may reach a log line.
  */
-export function logProviderEvents(provider: { on(event: string, listener: (...args: never[]) => void): unknown }, logger: Logger): void {
+export function logProviderEvents(provider: EventEmitter, logger: Logger): void {
   const clientErrors = [
     'authorization.error',
     'grant.error',

@@ -90,6 +90,7 @@ async function waitForCodeMessage(webUrl: string, address: string, options: Wait
     for (const message of messages) {
       if (message.time.getTime() < since) break;
       if (excluded.has(message.id)) continue;
+      pattern.lastIndex = 0;
       const match = pattern.exec(message.text) ?? pattern.exec(message.subject);
       if (match) return { code: match[1] ?? match[0], id: message.id };
     }
@@ -106,7 +107,7 @@ export async function waitForOneTimeCode(webUrl: string, address: string, option
   return (await waitForCodeMessage(webUrl, address, options)).code;
 }
 
-/** Starts maildev on free loopback ports (in memory, silent). */
+/** Starts maildev on free loopback ports (SMTP and web API both on 127.0.0.1). */
 export async function startTestInbox(): Promise<TestInbox> {
   // Loaded on demand: maildev is large, and most users of this package never start an inbox.
   const { MailDev } = await import('maildev');
