@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserCommandLine, browserEnv, browserStarts, installBrowserShim, waitForBrowserRuns } from '../browser/support/browser-command.ts';
+import { browserCommandLine, browserEnv, browserRuns, browserStarts, installBrowserShim, waitForBrowserRuns } from '../browser/support/browser-command.ts';
 import { chromiumPath } from '../browser/support/chromium.ts';
 import { startMcpRemote } from '../browser/support/mcp-remote.ts';
 import { startStack } from './support/stack.ts';
@@ -52,7 +52,12 @@ interface Finished {
   stderr: string;
 }
 
-function runConsoleClient(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Finished> {
+// Each client gives up on a sign-in well before the test does, so a failure
+// ends with the client's own explanation rather than a bare test timeout.
+const SIGN_IN_SECONDS = 45;
+const TEST_TIMEOUT_MS = 100_000;
+
+function runConsoleClient(args: string[], env: Record<string, string>, timeoutMs = (SIGN_IN_SECONDS + 20) * 1000): Promise<Finished> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CONSOLE_CLIENT, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -87,12 +92,12 @@ afterAll(async () => {
 });
 
 describe('the console client in one-shot mode', () => {
-  const call = (stateDir: string, extra: string[] = []) => [stack.endpoints.external.mcp, '--call', 'fetch-stock-prices', '--state-dir', stateDir, '--authorization-url-command', browserCommandLine(), ...extra];
+  const call = (stateDir: string, extra: string[] = []) => [stack.endpoints.external.mcp, '--call', 'fetch-stock-prices', '--state-dir', stateDir, '--authorization-url-command', browserCommandLine(), '--login-timeout', String(SIGN_IN_SECONDS), ...extra];
 
   it('registers dynamically, signs in through the browser, prints only the user\'s stocks, and reuses its tokens next time', async () => {
     const stateDir = freshDir('console-dcr');
     const logFile = join(stateDir, 'browser.jsonl');
-    const env = browserEnv({ email: JOHN, inbox: stack.endpoints.external.inbox, label: 'console-client-dcr', logFile, expectedClientName: 'MCP Console Client' });
+    const env = browserEnv({ email: JOHN, inbox: stack.endpoints.external.inbox, label: 'console-client-dcr', logFile, expectedClientName: 'Someone Else', timeoutMs: SIGN_IN_SECONDS * 1000 });
 
     const first = await runConsoleClient(call(stateDir), env);
     expect(first.code, first.stderr).toBe(0);
@@ -115,7 +120,7 @@ describe('the console client in one-shot mode', () => {
     expect(second.code, second.stderr).toBe(0);
     expectOnlyRegion(JSON.parse(second.stdout) as StockList, regionOf(JOHN));
     expect(browserStarts(logFile)).toBe(1);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('identifies itself with its client ID metadata document instead of registering', async () => {
     const documentUrl = stack.endpoints.clientMetadataDocuments.consoleClient;
@@ -128,6 +133,7 @@ describe('the console client in one-shot mode', () => {
       inbox: stack.endpoints.external.inbox,
       label: 'console-client-cimd',
       logFile,
+      timeoutMs: SIGN_IN_SECONDS * 1000,
       ...(document.client_name ? { expectedClientName: document.client_name } : {}),
     });
 
@@ -141,7 +147,7 @@ describe('the console client in one-shot mode', () => {
     // The client id is the document's URL: nothing was registered.
     expect(new URL(signIn?.url ?? '').searchParams.get('client_id')).toBe(documentUrl);
     expect(new URL(signIn?.redirect ?? '').searchParams.get('iss')).toBe(stack.endpoints.external.issuer);
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('mcp-remote, as a desktop host runs it', () => {
@@ -155,20 +161,23 @@ describe('mcp-remote, as a desktop host runs it', () => {
         inbox: stack.endpoints.external.inbox,
         label: 'mcp-remote',
         logFile,
+        timeoutMs: SIGN_IN_SECONDS * 1000,
         // The name mcp-remote registers with (dynamic client registration).
-        expectedClientName: 'MCP CLI Proxy',
+        expectedClientName: 'Someone Else',
       }),
       // Keeps its registrations and tokens out of ~/.mcp-auth.
       MCP_REMOTE_CONFIG_DIR: configDir,
     };
-    const proxy = startMcpRemote([stack.endpoints.external.mcp, '--transport', 'http-only', '--auth-timeout', '90'], env);
+    const proxy = startMcpRemote([stack.endpoints.external.mcp, '--transport', 'http-only', '--auth-timeout', String(SIGN_IN_SECONDS)], env);
     try {
       // The proxy signs in before it serves stdio; the request waits in the pipe meanwhile.
       const initialized = await proxy.request(
         'initialize',
         { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e-desktop-host', version: '1.0.0' } },
-        120_000,
-      );
+        (SIGN_IN_SECONDS + 20) * 1000,
+      ).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\nbrowser runs: ${JSON.stringify(browserRuns(logFile))}`);
+      });
       expect(initialized.error, proxy.stderr()).toBeUndefined();
       expect(initialized.result?.serverInfo).toMatchObject({ name: expect.any(String) });
       proxy.notify('notifications/initialized');
@@ -190,5 +199,5 @@ describe('mcp-remote, as a desktop host runs it', () => {
     } finally {
       await proxy.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -47,13 +47,16 @@ export function requestContext(logger: Logger): RequestHandler {
     const incoming = req.get('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
+    // Captured now: routers rewrite req.url while they run, and the query
+    // string is left out on purpose.
+    const path = req.originalUrl.split('?')[0];
     res.locals.requestId = requestId;
     res.locals.log = logger.child({ requestId });
     res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       res.locals.log.info(
-        { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },
+        { method: req.method, path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },
         'request completed',
       );
     });

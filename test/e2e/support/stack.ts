@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalDeployment, type LocalDeployment } from '../../../local/launcher/deployment.ts';
@@ -10,7 +10,14 @@ export type { LocalDeployment } from '../../../local/launcher/deployment.ts';
  * (logs, authorization server data), so test runs never touch a developer's
  * running stack or each other.
  */
-export async function startStack(): Promise<LocalDeployment & { deployDir: string; logLines(service: string): Array<Record<string, unknown>> }> {
+export interface Stack extends LocalDeployment {
+  deployDir: string;
+  logLines(service: string): Array<Record<string, unknown>>;
+  /** Resolves once no service has written to its log for a moment: the logs reach their files through pipes. */
+  logsSettled(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
   const deployDir = mkdtempSync(join(tmpdir(), 'mcp-e2e-'));
   const deployment = await startLocalDeployment({
     freePorts: true,
@@ -22,6 +29,17 @@ export async function startStack(): Promise<LocalDeployment & { deployDir: strin
     stop: async () => {
       await deployment.stop();
       if (!process.env.KEEP_E2E_LOGS) rmSync(deployDir, { recursive: true, force: true });
+    },
+    logsSettled: async () => {
+      const logDir = join(deployDir, 'logs');
+      const sizes = () => readdirSync(logDir).map((file) => statSync(join(logDir, file)).size).join(',');
+      let last = sizes();
+      for (let round = 0; round < 50; round += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const now = sizes();
+        if (now === last) return;
+        last = now;
+      }
     },
     logLines: (service) =>
       readFileSync(join(deployDir, 'logs', `${service}.log`), 'utf8')
