@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createLogger, listen, type RunningServer } from '@mcp-demo/service-kit';
 import { loadKongConfig, type PluginDefinition, type RouteDefinition } from './config.ts';
 import { createRequestHandler, type RuntimeRoute } from './gateway.ts';
-import { checkMapping, mapPublicUrl, parseOptions, resolveSecret, upstreamKey, type GatewayMapping } from './mapping.ts';
+import { checkMapping, mapPublicUrl, parseOptions, resolveSecret, upstreamKey, withoutHosts, type GatewayMapping } from './mapping.ts';
 import { createUpstreamPools } from './proxy.ts';
 import { createRouter } from './routing.ts';
 import { corsPlugin } from './plugins/cors.ts';
@@ -65,7 +65,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger: givenLogger, env: givenEnv, kongConfigPath, ...checked } = options;
   const mapping = parseOptions(checked);
-  const config = loadKongConfig(resolve(kongConfigPath));
+  const config = withoutHosts(loadKongConfig(resolve(kongConfigPath)), mapping.unservedHosts);
   const env = givenEnv ?? process.env;
   checkMapping(config, mapping, env);
 

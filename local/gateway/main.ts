@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { createLogger, env, loadConfig, runMain } from '@mcp-demo/service-kit';
+import { describeTopology, launcherSchema } from '../launcher/topology.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, startGateway, type GatewayMapping } from './index.ts';
 
 /**
@@ -22,25 +23,10 @@ const settingsSchema = z.object({
   LOG_LEVEL: env.logLevel(),
 });
 
-const local = (port: number) => `http://127.0.0.1:${port}`;
-
-/** The local profile's ports: virtual hosts on 3100-3104, services on their usual ports. */
-const STANDARD_MAPPING: GatewayMapping = {
-  virtualHosts: {
-    'mcp.demo.example': { port: 3100 },
-    'api.demo.example': { port: 3101 },
-    'login.demo.example': { port: 3102 },
-    'mail.demo.example': { port: 3103 },
-    'www.client.example': { port: 3104 },
-  },
-  upstreams: {
-    'utility-mcp-server:3000': local(3000),
-    'stocks-api:3001': local(3001),
-    'client-metadata:3002': local(3002),
-    'idsvr:8443': local(8443),
-    'maildev:1080': local(1080),
-  },
-};
+/** Without a mapping file: the local profile's documented ports, as the launcher uses them. */
+function standardMapping(): GatewayMapping {
+  return describeTopology(loadConfig('launcher', launcherSchema, {}), []).gateway;
+}
 
 function readMapping(file: string): GatewayMapping {
   try {
@@ -53,7 +39,7 @@ function readMapping(file: string): GatewayMapping {
 runMain('gateway', async () => {
   const settings = loadConfig('gateway', settingsSchema);
   const logger = createLogger('gateway', settings.LOG_LEVEL);
-  const mapping = settings.GATEWAY_MAPPING_FILE ? readMapping(settings.GATEWAY_MAPPING_FILE) : STANDARD_MAPPING;
+  const mapping = settings.GATEWAY_MAPPING_FILE ? readMapping(settings.GATEWAY_MAPPING_FILE) : standardMapping();
   const gateway = await startGateway({
     ...mapping,
     kongConfigPath: settings.KONG_CONFIG,

@@ -37,6 +37,12 @@ export const mappingSchema = z.strictObject({
   upstreams: z.record(z.string().regex(/^[^:\s]+:\d+$/, { error: 'keys are "<host>:<port>" as kong.yml names them' }), origin),
   /** External URL prefixes in plugin settings -> local ones; defaults to https://<virtual host> -> its local URL. */
   publicUrls: z.record(baseUrl, baseUrl).optional(),
+  /**
+   * Hosts of kong.yml this deployment deliberately does not serve, such as the
+   * Curity admin UI, which exists only in the Docker curity profile. Their
+   * routes, and services no other route uses, are left out.
+   */
+  unservedHosts: z.array(z.string().min(1).transform((host) => host.toLowerCase())).default([]),
 });
 
 /** The mapping plus the gateway's own limits, checked together. */
@@ -101,6 +107,16 @@ export function resolveSecret(value: string, env: Record<string, string | undefi
   const variable = match[1].toUpperCase().replaceAll('-', '_');
   const resolved = env[variable];
   return resolved ? { value: resolved } : { missing: variable };
+}
+
+/** kong.yml without the routes of unserved hosts, and without services left with no route. */
+export function withoutHosts(config: KongConfig, unserved: readonly string[]): KongConfig {
+  if (unserved.length === 0) return config;
+  const routes = config.routes
+    .map((route) => ({ ...route, hosts: route.hosts.filter((host) => !unserved.includes(host)) }))
+    .filter((route) => route.hosts.length > 0);
+  const services = config.services.filter((service) => routes.some((route) => route.service === service));
+  return { ...config, routes, services };
 }
 
 /** Every problem between kong.yml and the mapping at once, so one run shows them all. */

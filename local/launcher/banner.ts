@@ -25,7 +25,7 @@ export function describeDeployment(endpoints: Endpoints, endpointsFile: string):
     'Connect a client:',
     `  Console client   npm start -w @mcp-demo/console-client -- ${e.mcp}`,
     `  MCP Inspector    bash clients/mcp-inspector/run.sh   (Streamable HTTP, URL ${e.mcp}, scope stocks/read)`,
-    `  Claude Desktop   "command": "npx", "args": ["mcp-remote", "${e.mcp}", "--allow-http"]  (see clients/claude-desktop/README.md)`,
+    `  Claude Desktop   "command": "npx", "args": ["mcp-remote@0.15.1", "${e.mcp}"]  (see clients/claude-desktop/README.md)`,
     '',
     `Endpoints file: ${endpointsFile}`,
     `Service logs:   ${endpoints.logs}`,

@@ -82,6 +82,7 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
       virtualHosts: Object.fromEntries(Object.entries(topology.gateway.virtualHosts).map(([host, { port }]) => [host, { port }])),
       upstreams: topology.gateway.upstreams,
       publicUrls: topology.gateway.publicUrls,
+      unservedHosts: topology.gateway.unservedHosts,
       logger: createLogger('gateway', settings.LOG_LEVEL, logFile('gateway')),
       // kong.yml reads the introspection secret from the environment ({vault://env/...}).
       env: { ...process.env, GATEWAY_CLIENT_SECRET: settings.GATEWAY_CLIENT_SECRET },

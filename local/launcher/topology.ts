@@ -79,6 +79,7 @@ export interface GatewayMapping {
   virtualHosts: Record<string, { port: number; publicBaseUrl: string }>;
   upstreams: Record<string, string>;
   publicUrls: Record<string, string>;
+  unservedHosts: string[];
 }
 
 export interface Topology {
@@ -190,6 +191,8 @@ export function describeTopology(settings: LauncherSettings, users: Endpoints['u
       'https://mail.demo.example': local(p.GATEWAY_MAIL_PORT),
       'https://www.client.example': clientBase,
     },
+    // The Curity admin UI exists only in the Docker curity profile.
+    unservedHosts: ['admin.demo.example'],
   };
 
   const endpoints: Endpoints = {

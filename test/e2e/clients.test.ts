@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserCommandLine, browserEnv, browserRuns, browserStarts, installBrowserShim, waitForBrowserRuns } from '../browser/support/browser-command.ts';
+import { browserCommandLine, browserEnv, browserStarts, failedBrowserRun, installBrowserShim, waitForBrowserRuns } from '../browser/support/browser-command.ts';
 import { chromiumPath } from '../browser/support/chromium.ts';
 import { startMcpRemote } from '../browser/support/mcp-remote.ts';
 import { startStack } from './support/stack.ts';
@@ -97,7 +97,7 @@ describe('the console client in one-shot mode', () => {
   it('registers dynamically, signs in through the browser, prints only the user\'s stocks, and reuses its tokens next time', async () => {
     const stateDir = freshDir('console-dcr');
     const logFile = join(stateDir, 'browser.jsonl');
-    const env = browserEnv({ email: JOHN, inbox: stack.endpoints.external.inbox, label: 'console-client-dcr', logFile, expectedClientName: 'Someone Else', timeoutMs: SIGN_IN_SECONDS * 1000 });
+    const env = browserEnv({ email: JOHN, inbox: stack.endpoints.external.inbox, label: 'console-client-dcr', logFile, expectedClientName: 'MCP Console Client', timeoutMs: SIGN_IN_SECONDS * 1000 });
 
     const first = await runConsoleClient(call(stateDir), env);
     expect(first.code, first.stderr).toBe(0);
@@ -163,21 +163,26 @@ describe('mcp-remote, as a desktop host runs it', () => {
         logFile,
         timeoutMs: SIGN_IN_SECONDS * 1000,
         // The name mcp-remote registers with (dynamic client registration).
-        expectedClientName: 'Someone Else',
+        expectedClientName: 'MCP CLI Proxy',
       }),
       // Keeps its registrations and tokens out of ~/.mcp-auth.
       MCP_REMOTE_CONFIG_DIR: configDir,
     };
     const proxy = startMcpRemote([stack.endpoints.external.mcp, '--transport', 'http-only', '--auth-timeout', String(SIGN_IN_SECONDS)], env);
+    const watching = new AbortController();
     try {
-      // The proxy signs in before it serves stdio; the request waits in the pipe meanwhile.
-      const initialized = await proxy.request(
-        'initialize',
-        { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e-desktop-host', version: '1.0.0' } },
-        (SIGN_IN_SECONDS + 20) * 1000,
-      ).catch((error: unknown) => {
-        throw new Error(`${(error as Error).message}\nbrowser runs: ${JSON.stringify(browserRuns(logFile))}`);
-      });
+      // The proxy signs in before it serves stdio; the request waits in the
+      // pipe meanwhile. A failed sign-in ends the wait at once.
+      const initialized = await Promise.race([
+        proxy.request(
+          'initialize',
+          { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e-desktop-host', version: '1.0.0' } },
+          (SIGN_IN_SECONDS + 20) * 1000,
+        ),
+        failedBrowserRun(logFile, watching.signal).catch((error: unknown) => {
+          throw new Error(`${(error as Error).message}\nmcp-remote's log:\n${proxy.stderr()}`);
+        }),
+      ]);
       expect(initialized.error, proxy.stderr()).toBeUndefined();
       expect(initialized.result?.serverInfo).toMatchObject({ name: expect.any(String) });
       proxy.notify('notifications/initialized');
@@ -197,6 +202,7 @@ describe('mcp-remote, as a desktop host runs it', () => {
       expect(redirect.searchParams.get('code')).toEqual(expect.any(String));
       expect(redirect.searchParams.get('iss')).toBe(stack.endpoints.external.issuer);
     } finally {
+      watching.abort();
       await proxy.close();
     }
   }, TEST_TIMEOUT_MS);

@@ -50,6 +50,7 @@ describe('kong/kong.yml', () => {
       ['login.demo.example', '/', 'idsvr:8443', false, true],
       ['mail.demo.example', '/', 'maildev:1080', false, false],
       ['www.client.example', '/', 'client-metadata:3002', false, false],
+      ['admin.demo.example', '/', 'idsvr:6749', false, true],
     ]);
   });
 
@@ -190,6 +191,7 @@ describe('local mapping', () => {
       virtualHosts: anyPorts(),
       upstreams: LOCAL_UPSTREAMS,
       env: { GATEWAY_CLIENT_SECRET: 'Password1' },
+      unservedHosts: ['admin.demo.example'],
       logger: quietLogger,
       ...overrides,
     });
@@ -210,6 +212,17 @@ describe('local mapping', () => {
     expect(message).toContain('host api.demo.example (services[1].routes[0]) has no entry in virtualHosts');
     expect(message).toContain('virtualHosts["admin.demo.example"] is not a host of any route');
     expect(message).toContain('refers to environment variable GATEWAY_CLIENT_SECRET, which is not set');
+  });
+
+  it('leaves out hosts declared unserved, and names them when they are neither mapped nor declared', async () => {
+    gateway = await start();
+    expect(Object.keys(gateway.urls)).not.toContain('admin.demo.example');
+    await gateway.close();
+    gateway = undefined;
+    const error = await start({ unservedHosts: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayMappingError);
+    expect((error as Error).message).toContain('host admin.demo.example (services[5].routes[0]) has no entry in virtualHosts');
+    expect((error as Error).message).toContain('service idsvr-admin (services[5]) needs upstreams["idsvr:6749"]');
   });
 
   it('names an unmapped introspection endpoint', async () => {

@@ -251,6 +251,7 @@ export async function startLocalProfile(overrides: Partial<GatewayOptions> = {},
       'client-metadata:3002': clientMetadata.origin,
     },
     env: { GATEWAY_CLIENT_SECRET: 'Password1' },
+    unservedHosts: ['admin.demo.example'],
     logger: quietLogger,
     ...overrides,
   });

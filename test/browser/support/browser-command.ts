@@ -92,11 +92,12 @@ export function browserStarts(logFile: string): number {
 }
 
 /**
- * Waits until the log holds `count` runs. A client may finish its work
- * before the browser it launched has written its line (the browser records
- * after it has shut down), so tests wait for the line, not for the client.
+ * Waits until the log holds `count` finished runs. A client may finish its
+ * work before the browser it launched has written its line (the browser
+ * records after it has shut down), so tests wait for the line, not for the
+ * client. `signal` stops the wait early.
  */
-export function waitForBrowserRuns(logFile: string, count: number, timeoutMs = 30_000): Promise<BrowserRun[]> {
+export function waitForBrowserRuns(logFile: string, count: number, timeoutMs = 30_000, signal?: AbortSignal): Promise<BrowserRun[]> {
   const enough = () => {
     const runs = browserRuns(logFile);
     return runs.length >= count ? runs : undefined;
@@ -104,26 +105,38 @@ export function waitForBrowserRuns(logFile: string, count: number, timeoutMs = 3
   const ready = enough();
   if (ready) return Promise.resolve(ready);
   return new Promise((resolveRuns, reject) => {
-    const watcher = watch(dirname(logFile), (_event, name) => {
-      if (name !== null && name !== basename(logFile)) return;
-      const runs = enough();
-      if (!runs) return;
-      finish();
-      resolveRuns(runs);
-    });
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`the browser recorded ${browserRuns(logFile).length} of ${count} expected runs within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const finish = () => {
+    const finish = (outcome: { runs: BrowserRun[] } | { error: Error }) => {
       clearTimeout(timer);
       watcher.close();
+      signal?.removeEventListener('abort', aborted);
+      if ('runs' in outcome) resolveRuns(outcome.runs);
+      else reject(outcome.error);
     };
+    const check = () => {
+      const runs = enough();
+      if (runs) finish({ runs });
+    };
+    const aborted = () => finish({ error: new Error('stopped waiting for the browser') });
+    const watcher = watch(dirname(logFile), (_event, name) => {
+      if (name === null || name === basename(logFile)) check();
+    });
+    const timer = setTimeout(() => finish({ error: new Error(`the browser recorded ${browserRuns(logFile).length} of ${count} expected runs within ${timeoutMs} ms`) }), timeoutMs);
+    signal?.addEventListener('abort', aborted, { once: true });
+    if (signal?.aborted) aborted();
     // The line may have landed between the first look and the watch starting.
-    const late = enough();
-    if (late) {
-      finish();
-      resolveRuns(late);
-    }
+    check();
+  });
+}
+
+/** Rejects as soon as the browser records a failed run (and never settles otherwise), to race against a client that would wait on. */
+export function failedBrowserRun(logFile: string, signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const watcher = watch(dirname(logFile), () => {
+      const failed = browserRuns(logFile).find((run) => !run.ok);
+      if (!failed) return;
+      watcher.close();
+      reject(new Error(`the browser sign-in failed: ${failed.error ?? 'no reason recorded'}`));
+    });
+    signal.addEventListener('abort', () => watcher.close(), { once: true });
   });
 }
