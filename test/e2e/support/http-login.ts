@@ -1,3 +1,5 @@
+import { listMessages, waitForOneTimeCode } from '@mcp-demo/testing';
+
 /**
  * Signs a user in the way a browser would, over plain HTTP: follows the
  * authorization server's redirects with a cookie jar, fills the e-mail form,
@@ -78,25 +80,6 @@ function createJar() {
   };
 }
 
-/** Polls the inbox until a message for `address` newer than `since` carries a 6-digit code. */
-export async function readOneTimeCode(inbox: string, address: string, since: number, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(new URL('api/email', inbox));
-    if (response.ok) {
-      const messages = (await response.json()) as Array<{ to?: Array<{ address?: string }>; text?: string; subject?: string; date?: string; time?: string }>;
-      const mine = messages
-        .filter((message) => message.to?.some((to) => to.address?.toLowerCase() === address.toLowerCase()))
-        .filter((message) => Date.parse(message.date ?? message.time ?? '') >= since - 1_000)
-        .sort((a, b) => Date.parse(b.date ?? b.time ?? '') - Date.parse(a.date ?? a.time ?? ''));
-      const code = mine.map((message) => /\b(\d{6})\b/.exec(message.text ?? '')?.[1]).find(Boolean);
-      if (code) return code;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  throw new Error(`no one-time code arrived for ${address} within ${timeoutMs} ms`);
-}
-
 function classify(form: Form): PageKind {
   if (form.inputs.includes('email')) return 'email';
   if (form.inputs.some((name) => name === 'otp' || name === 'code')) return 'otp';
@@ -107,7 +90,7 @@ export async function signInOverHttp(authorizationUrl: URL | string, options: Lo
   const jar = createJar();
   let url = new URL(authorizationUrl);
   let init: RequestInit = { method: 'GET' };
-  const started = Date.now();
+  let earlierMessages: string[] = [];
 
   for (let hop = 0; hop < 25; hop += 1) {
     const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } });
@@ -128,10 +111,14 @@ export async function signInOverHttp(authorizationUrl: URL | string, options: Lo
 
     const fields = new URLSearchParams(form.fields);
     let button: Form['buttons'][number] | undefined;
-    if (kind === 'email') fields.set('email', options.email);
+    if (kind === 'email') {
+      fields.set('email', options.email);
+      // Codes already in the inbox belong to earlier sign-ins.
+      earlierMessages = (await listMessages(options.inbox, options.email)).map((message) => message.id);
+    }
     if (kind === 'otp') {
       const name = form.inputs.includes('otp') ? 'otp' : 'code';
-      fields.set(name, await readOneTimeCode(options.inbox, options.email, started));
+      fields.set(name, await waitForOneTimeCode(options.inbox, options.email, { excluding: earlierMessages, timeoutMs: 15_000 }));
     }
     if (kind === 'consent') {
       const wanted = options.consent ?? 'allow';
