@@ -1,28 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing:
-#   lua-busted, lua-cjson  - run the Kong phantom-token plugin's Lua tests
-#   shellcheck             - static checks of build.sh / deploy.sh
-#   chromium               - the browser tests drive a real headless Chromium
+#   lua-busted, lua-cjson  the Kong phantom-token plugin's Lua tests
+#   the static checker     the shell scripts are linted in test/static
+#   chromium               the browser tests drive a real headless Chromium
 # Runs apt-get only when something is missing and we are root; otherwise it
 # says what to install and leaves the decision to the operator.
 set -euo pipefail
 
-declare -A wanted=(
-  [busted]=lua-busted
-  [shellcheck]=shellcheck
-  [chromium]=chromium
-)
-missing=()
-for command in "${!wanted[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${wanted[$command]}")
-done
-if ! lua -e 'require("cjson")' >/dev/null 2>&1 && ! lua5.1 -e 'require("cjson")' >/dev/null 2>&1; then
-  missing+=(lua-cjson)
-fi
+packages=(lua-busted lua-cjson shellcheck chromium)
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+for package in "${packages[@]}"; do
+  installed "$package" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
