@@ -54,7 +54,7 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
   const owners = new Map<string, string>();
   for (const service of topology.services) for (const port of service.ports) owners.set(port, service.name);
   await assertPortsFree(
-    PORT_NAMES.map((name) => ({ port: settings[name], purpose: owners.get(name) ?? `gateway ${name}` })),
+    PORT_NAMES.map((name) => ({ port: settings[name], purpose: `${owners.get(name) ?? 'gateway'}, set ${name} to change it` })),
   );
 
   const running = new Map<string, RunningService>();

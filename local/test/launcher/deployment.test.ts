@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startLocalDeployment } from '../../launcher/deployment.ts';
+import { pickFreePorts } from '../../launcher/ports.ts';
+import { describeTopology, launcherSchema } from '../../launcher/topology.ts';
+import { loadConfig } from '@mcp-demo/service-kit';
+
+const deployDirs: string[] = [];
+const tempDeployDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'launcher-test-'));
+  deployDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of deployDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+
+describe('topology', () => {
+  const settings = loadConfig('launcher', launcherSchema, {});
+  const topology = describeTopology(settings, [{ email: 'john.doe@demo.example', region: 'USA' }]);
+
+  it('uses the documented default ports', () => {
+    expect(topology.endpoints.external).toMatchObject({
+      mcp: 'http://127.0.0.1:3100/',
+      stocksApi: 'http://127.0.0.1:3101/stocks',
+      issuer: 'http://127.0.0.1:3102/oauth/v2/oauth-anonymous',
+      inbox: 'http://127.0.0.1:3103/',
+      clientMetadata: 'http://127.0.0.1:3104/',
+    });
+    expect(topology.endpoints.internal.authorizationServer).toBe('http://127.0.0.1:8443');
+  });
+
+  it('gives every service one consistent view of the issuer, audiences and secrets', () => {
+    const env = (name: string) => topology.services.find((service) => service.name === name)?.env ?? {};
+    expect(env('utility-mcp-server').ISSUER).toBe(topology.endpoints.external.issuer);
+    expect(env('stocks-api').ISSUER).toBe(topology.endpoints.external.issuer);
+    expect(env('utility-mcp-server').AUDIENCE).toBe(topology.endpoints.external.mcp);
+    expect(env('authorization-server').MCP_AUDIENCES).toBe(topology.endpoints.external.mcp);
+    expect(env('utility-mcp-server').API_AUDIENCE).toBe(env('stocks-api').AUDIENCE);
+    expect(env('utility-mcp-server').CLIENT_SECRET).toBe(env('authorization-server').MCP_SERVER_CLIENT_SECRET);
+  });
+
+  it('maps every upstream kong.yml names to a local service port', () => {
+    expect(topology.gateway.upstreams).toEqual({
+      'utility-mcp-server:3000': 'http://127.0.0.1:3000',
+      'stocks-api:3001': 'http://127.0.0.1:3001',
+      'idsvr:8443': 'http://127.0.0.1:8443',
+      'maildev:1080': 'http://127.0.0.1:1080',
+      'client-metadata:3002': 'http://127.0.0.1:3002',
+    });
+  });
+
+  it('takes port overrides from the environment', () => {
+    const moved = describeTopology(loadConfig('launcher', launcherSchema, { GATEWAY_MCP_PORT: '4100' }), []);
+    expect(moved.endpoints.external.mcp).toBe('http://127.0.0.1:4100/');
+    expect(moved.gateway.virtualHosts['mcp.demo.example']?.port).toBe(4100);
+  });
+});
+
+describe('startLocalDeployment', () => {
+  it('fails fast, naming the port and its service, when a port is taken, and leaves nothing running', async () => {
+    const [taken = 0, ...others] = await pickFreePorts(11);
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
+    try {
+      const env = {
+        DEPLOY_DIR: tempDeployDir(),
+        STOCKS_API_PORT: String(taken),
+        ...Object.fromEntries(
+          ['GATEWAY_MCP_PORT', 'GATEWAY_API_PORT', 'GATEWAY_LOGIN_PORT', 'GATEWAY_MAIL_PORT', 'GATEWAY_CLIENT_PORT', 'MCP_SERVER_PORT', 'CLIENT_METADATA_PORT', 'AUTHORIZATION_SERVER_PORT', 'SMTP_PORT', 'MAILDEV_WEB_PORT'].map(
+            (name, index) => [name, String(others[index])],
+          ),
+        ),
+      };
+      await expect(startLocalDeployment({ env })).rejects.toThrow(`port ${taken} on 127.0.0.1 (stocks-api, set STOCKS_API_PORT to change it) is already in use`);
+      for (const port of others) expect(await listening(port)).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it('starts every service, writes the endpoints file and the logs, and stops everything', async () => {
+    const deployDir = tempDeployDir();
+    const progress: string[] = [];
+    const deployment = await startLocalDeployment({ freePorts: true, env: { DEPLOY_DIR: deployDir }, onProgress: (line) => progress.push(line) });
+    let stopped = false;
+    try {
+      expect(progress).toEqual([
+        'starting maildev',
+        'starting authorization-server',
+        'starting stocks-api',
+        'starting client-metadata',
+        'starting utility-mcp-server',
+        'starting gateway',
+      ]);
+      const written = JSON.parse(readFileSync(join(deployDir, 'endpoints.json'), 'utf8')) as typeof deployment.endpoints;
+      expect(written).toEqual(deployment.endpoints);
+      expect(written.users.map((user) => user.email)).toEqual(['john.doe@demo.example', 'jane.test@demo.example']);
+      for (const url of [written.external.protectedResourceMetadata, written.external.authorizationServerMetadata, `${written.external.clientMetadata}console-client.json`]) {
+        expect((await fetch(url)).status, url).toBe(200);
+      }
+      for (const service of ['maildev', 'authorization-server', 'stocks-api', 'client-metadata', 'utility-mcp-server', 'gateway']) {
+        expect(existsSync(join(deployDir, 'logs', `${service}.log`)), service).toBe(true);
+      }
+      await deployment.stop();
+      stopped = true;
+      const ports = Object.values(deployment.endpoints.internal)
+        .concat(Object.values(deployment.endpoints.external))
+        .map((url) => Number(new URL(url).port));
+      for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false);
+    } finally {
+      if (!stopped) await deployment.stop();
+    }
+  });
+});
