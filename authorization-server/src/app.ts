@@ -16,7 +16,7 @@ import { loadSigningKeys } from './keys/signing-keys.ts';
 import { createOtpMailer } from './mail/otp-mailer.ts';
 import { createProvider } from './provider/create-provider.ts';
 import { discoveryAliases, pinPublicOrigin, registrationCors } from './provider/http-adapters.ts';
-import { ASSETS_PATH, INTERACTION_PATH } from './provider/paths.ts';
+import { INTERACTION_PATH, STYLESHEET_PATH } from './provider/paths.ts';
 import { openSqliteStorage } from './storage/sqlite-adapter.ts';
 import { STYLESHEET } from './views/layout.ts';
 
@@ -84,13 +84,13 @@ export async function createAuthorizationServer(config: Config, options: Authori
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', issuer });
   });
-  app.get(`${ASSETS_PATH}/style.css`, (_req, res) => {
+  app.get(STYLESHEET_PATH, (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type('css').send(STYLESHEET);
   });
   app.use(
     INTERACTION_PATH,
-    interactionRouter({ provider, users, otp, mailer, csrf: createCsrfTokens(cookieKeys), otpTtlSeconds: config.OTP_TTL_SECONDS, logger }),
+    interactionRouter({ provider, users, otp, mailer, csrf: createCsrfTokens(cookieKeys), otpTtlSeconds: config.OTP_TTL_SECONDS }),
   );
   app.use(discoveryAliases());
   app.use(registrationCors());
@@ -102,7 +102,7 @@ export async function createAuthorizationServer(config: Config, options: Authori
     try {
       storage.sweep();
     } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, 'removing expired entries failed');
+      logger.warn({ error: { name: (error as Error).name, message: (error as Error).message } }, 'removing expired entries failed');
     }
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AdapterPayload } from 'oidc-provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchesLoopbackRedirect } from '../src/clients/loopback-redirects.ts';
 import { createCsrfTokens } from '../src/interactions/csrf.ts';
@@ -136,5 +137,31 @@ describe('sqlite storage and one-time passwords', () => {
 
     expect(await otp.start('i4', 'mallory@demo.example', false)).toBeUndefined();
     expect(await otp.verify('i4', '123456')).toEqual({ outcome: 'wrong', attemptsLeft: 4 });
+  });
+
+  it('counts parallel guesses one by one, even with a store that answers asynchronously', async () => {
+    const sqlite = open().adapterFor('OneTimePassword');
+    // A network store (Redis, PostgreSQL) answers after other requests had their turn.
+    const later = () => new Promise((resolve) => setTimeout(resolve, 1));
+    const slow = {
+      ...sqlite,
+      find: async (id: string) => (await later(), sqlite.find(id)),
+      upsert: async (id: string, payload: AdapterPayload, expiresIn: number) => (await later(), sqlite.upsert(id, payload, expiresIn)),
+      destroy: async (id: string) => (await later(), sqlite.destroy(id)),
+    };
+    const otp = createOneTimePasswords({ store: slow, secret: 's'.repeat(32), ttlSeconds: 300 });
+    const code = (await otp.start('i5', 'john.doe@demo.example', true)) as string;
+    const wrong = code === '000000' ? '000001' : '000000';
+
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => otp.verify('i5', wrong)));
+    expect(outcomes.slice(0, 5)).toEqual([
+      { outcome: 'wrong', attemptsLeft: 4 },
+      { outcome: 'wrong', attemptsLeft: 3 },
+      { outcome: 'wrong', attemptsLeft: 2 },
+      { outcome: 'wrong', attemptsLeft: 1 },
+      { outcome: 'locked' },
+    ]);
+    for (const outcome of outcomes.slice(5)) expect(outcome).toEqual({ outcome: 'missing' });
+    expect(await otp.verify('i5', code)).toEqual({ outcome: 'missing' });
   });
 });

@@ -115,6 +115,33 @@ describe('e-mail one-time password login', () => {
     expect(crossed.status).toBe(403);
   });
 
+  it('refuses the code, restart and consent forms without the interaction CSRF token', async () => {
+    const other = await newAuthorization();
+    const foreignToken = csrfOf((await openPage(other.browser, as.baseUrl, other.start)).html);
+    const refuses = async (browser: Browser, page: PageState, action: string, fields: Record<string, string>) => {
+      for (const csrf of [undefined, foreignToken]) {
+        const response = await browser.post(`${page.url}/${action}`, { ...fields, ...(csrf ? { csrf } : {}) });
+        expect(response.status, `${action} with ${csrf ? 'a foreign' : 'no'} token`).toBe(403);
+        expect(await response.text()).toContain('The form could not be verified');
+      }
+    };
+
+    const { browser, start } = await newAuthorization();
+    const since = Date.now();
+    const otpPage = await startLogin(browser, as.baseUrl, start, JANE);
+    const code = await inbox.waitForCode(JANE, { since });
+    await refuses(browser, otpPage, 'otp', { otp: code });
+    await refuses(browser, otpPage, 'restart', {});
+
+    // The refused posts changed nothing: the code still works, once.
+    const consent = await pageAfter(await submit(browser, as.baseUrl, otpPage, 'otp', { otp: code }));
+    expect(consent.html).toContain('id="allow"');
+    await refuses(browser, consent, 'consent', { decision: 'allow' });
+    const decided = await submit(browser, as.baseUrl, consent, 'consent', { decision: 'allow' });
+    expect(decided.response).toBeUndefined();
+    expect(new URL(decided.url).searchParams.get('code')).toBeTruthy();
+  });
+
   it('answers malformed and oversized forms with a 4xx page', async () => {
     const { browser, start } = await newAuthorization();
     const page = await openPage(browser, as.baseUrl, start);

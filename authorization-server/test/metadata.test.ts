@@ -11,13 +11,22 @@ afterAll(async () => {
   await as?.destroy();
 });
 
+const ROOT_METADATA = '/.well-known/oauth-authorization-server';
+
+// What the MCP authorization specification derives from an issuer with a path
+// (RFC 8414 path insertion, OpenID Connect path insertion and appending), the
+// seed's root URL, and the remaining combinations clients are known to try.
 const DISCOVERY_PATHS = [
-  '/.well-known/oauth-authorization-server',
+  ROOT_METADATA,
   '/.well-known/oauth-authorization-server/oauth/v2/oauth-anonymous',
   '/.well-known/openid-configuration/oauth/v2/oauth-anonymous',
   '/oauth/v2/oauth-anonymous/.well-known/openid-configuration',
   '/.well-known/openid-configuration',
+  '/oauth/v2/oauth-anonymous/.well-known/oauth-authorization-server',
 ];
+
+// The MCP Inspector in direct mode runs on this origin and fetches from the browser.
+const INSPECTOR_ORIGIN = 'http://localhost:6274';
 
 describe('authorization server metadata', () => {
   it.each(DISCOVERY_PATHS)('is served at %s with Curity paths under the public base URL', async (path) => {
@@ -41,6 +50,34 @@ describe('authorization server metadata', () => {
     expect(metadata.grant_types_supported).not.toContain('implicit');
     expect(metadata.scopes_supported).toContain('stocks/read');
     expect(metadata.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']));
+  });
+
+  it.each(DISCOVERY_PATHS)('serves the very same document at %s', async (path) => {
+    const root = await (await fetch(`${as.baseUrl}${ROOT_METADATA}`)).json();
+    expect(await (await fetch(`${as.baseUrl}${path}`)).json()).toEqual(root);
+  });
+
+  it.each([...DISCOVERY_PATHS, '/oauth/v2/oauth-anonymous/jwks'])('lets browser-based clients read %s across origins', async (path) => {
+    const read = await fetch(`${as.baseUrl}${path}`, { headers: { origin: INSPECTOR_ORIGIN } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBe(INSPECTOR_ORIGIN);
+    await read.body?.cancel();
+
+    // The MCP SDK sends MCP-Protocol-Version with discovery requests, which needs a preflight.
+    const preflight = await fetch(`${as.baseUrl}${path}`, {
+      method: 'OPTIONS',
+      headers: { origin: INSPECTOR_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'mcp-protocol-version' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(INSPECTOR_ORIGIN);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('GET');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/mcp-protocol-version/i);
+  });
+
+  it('serves no metadata under other paths', async () => {
+    const response = await fetch(`${as.baseUrl}/.well-known/oauth-authorization-server/some/other/issuer`);
+    expect(response.status).toBe(404);
+    await response.body?.cancel();
   });
 
   it('names the public base URL even when the request reaches the port directly with another Host', async () => {

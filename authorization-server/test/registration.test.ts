@@ -105,6 +105,7 @@ describe('dynamic client registration (RFC 7591) with the MCP policy', () => {
     ['the implicit grant', { grant_types: ['implicit'] }, /grant_types/],
     ['the password grant', { grant_types: ['authorization_code', 'password'] }, /grant_types/],
     ['the token exchange grant', { grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'] }, /grant_types/],
+    ['an unknown grant type', { grant_types: ['authorization_code', 'urn:example:grant'] }, /unsupported: urn:example:grant/],
     ['the token response type', { response_types: ['token'] }, /response_types/],
     ['an unknown authentication method', { token_endpoint_auth_method: 'tls_client_auth' }, /token_endpoint_auth_method/],
     ['a non-string client name', { client_name: 42 }, /client_name/],
@@ -126,13 +127,30 @@ describe('dynamic client registration (RFC 7591) with the MCP policy', () => {
     expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
   });
 
-  it('lets browser-based clients register across origins', async () => {
+  it('lets browser-based clients register across origins and read the refusals', async () => {
+    const origin = 'http://localhost:6274';
     const preflight = await fetch(`${as.baseUrl}/token-service/oauth-registration`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, mcp-protocol-version' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/content-type/i);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/mcp-protocol-version/i);
+
+    for (const [body, status] of [
+      [inspectorRegistration(), 201],
+      [inspectorRegistration({ redirect_uris: ['javascript:alert(1)'] }), 400],
+    ] as const) {
+      const response = await fetch(`${as.baseUrl}/token-service/oauth-registration`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(status);
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      await response.body?.cancel();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLocalJWKSet, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeJwt, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
 import { createBrowser } from './support/browser.ts';
@@ -24,12 +24,12 @@ let jwks: JSONWebKeySet;
 const mcpServer = { id: 'mcp-server', secret: MCP_SERVER_SECRET };
 
 /** A token signed with the server's own key (read from its data directory), for expiry and audience cases. */
-async function mintWithServerKey(claims: JWTPayload, lifetime: number): Promise<string> {
+async function mintWithServerKey(claims: JWTPayload, lifetime: number, typ = 'at+jwt'): Promise<string> {
   const stored = JSON.parse(readFileSync(join(as.dataDir, 'signing-keys.json'), 'utf8')) as { keys: JWK[] };
   const jwk = stored.keys[0] as JWK;
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iss: as.issuer, sub: JOHN, scope: 'stocks/read', region: 'USA', client_type: 'mcp', client_assurance_level: 1, ...claims })
-    .setProtectedHeader({ alg: 'PS256', kid: jwk.kid as string })
+    .setProtectedHeader({ alg: 'PS256', kid: jwk.kid as string, typ })
     .setIssuedAt(now - 10)
     .setExpirationTime(now + lifetime)
     .sign(await importJWK(jwk, 'PS256'));
@@ -87,12 +87,14 @@ describe('token exchange (RFC 8693) for the MCP server', () => {
 
   it('never outlives the subject token', async () => {
     const shortLived = await mintWithServerKey({ aud: MCP_AUDIENCE }, 60);
+    const subjectExp = decodeJwt(shortLived).exp as number;
     const { status, json } = await exchange(as.baseUrl, { subject_token: shortLived, audience: API_AUDIENCE }, mcpServer);
     expect(status).toBe(200);
     expect(json.expires_in).toBeLessThanOrEqual(60);
+    expect(json.expires_in).toBeGreaterThan(55);
     const { payload } = await jwtVerify(json.access_token as string, createLocalJWKSet(jwks));
-    const subjectExp = Math.floor(Date.now() / 1000) + 60;
     expect(payload.exp).toBeLessThanOrEqual(subjectExp);
+    expect(json.expires_in).toBe((payload.exp as number) - (payload.iat as number));
   });
 
   it('may narrow the scope but never widen it', async () => {
@@ -136,12 +138,15 @@ describe('token exchange (RFC 8693) for the MCP server', () => {
     const expired = await mintWithServerKey({ aud: MCP_AUDIENCE }, -30);
     const apiToken = await mintWithServerKey({ aud: API_AUDIENCE }, 300);
     const otherIssuer = await mintWithServerKey({ aud: MCP_AUDIENCE, iss: 'https://login.other.example/oauth/v2/oauth-anonymous' }, 300);
+    // Signed by this server for the MCP audience, but typed as an ID token would be, not as an access token.
+    const notAnAccessToken = await mintWithServerKey({ aud: MCP_AUDIENCE }, 300, 'JWT');
 
     for (const [label, token] of [
       ['foreign', foreign],
       ['expired', expired],
       ['api audience', apiToken],
       ['other issuer', otherIssuer],
+      ['not an access token', notAnAccessToken],
       ['opaque', opaqueToken],
     ] as const) {
       const { status, json } = await exchange(as.baseUrl, { subject_token: token, audience: API_AUDIENCE }, mcpServer);

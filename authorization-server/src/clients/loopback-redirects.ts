@@ -1,5 +1,10 @@
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** 127.0.0.1, [::1] or localhost, as URL.hostname spells them. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
+}
+
 /**
  * RFC 8252 §7.3: a native or desktop client registers a loopback redirect URI
  * and listens on whatever port the operating system gives it at run time, so
@@ -11,7 +16,7 @@ export function matchesLoopbackRedirect(registered: string, requested: string): 
   const actual = URL.parse(requested);
   if (!expected || !actual) return false;
   if (expected.protocol !== 'http:' || actual.protocol !== 'http:') return false;
-  if (!LOOPBACK_HOSTS.has(expected.hostname) || expected.hostname !== actual.hostname) return false;
+  if (!isLoopbackHost(expected.hostname) || expected.hostname !== actual.hostname) return false;
   if (actual.username || actual.password || actual.hash || requested.includes('#')) return false;
   return expected.pathname === actual.pathname && expected.search === actual.search;
 }

@@ -47,6 +47,7 @@ export function mcpRegistrationAttributes(body: unknown, options: McpRegistratio
   };
 }
 
+// Kept here rather than imported: this module imports nothing (see above).
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**

@@ -1,5 +1,6 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { DYNAMIC_GRANT_TYPES, assertRegistrable } from './client-metadata.ts';
+import { isLoopbackHost } from './loopback-redirects.ts';
 import { MCP_SCOPE, mcpRegistrationAttributes } from './mcp-registration-policy.ts';
 
 /**
@@ -33,8 +34,9 @@ export interface MetadataDocumentResolver {
   resolve(clientId: string): Promise<AdapterPayload>;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const DEFAULT_CACHE_SECONDS = 60;
+/** Bounds the memory a stream of distinct client IDs can take. */
+const MAX_CACHED_DOCUMENTS = 500;
 
 /** Standard metadata taken over from a document; anything else in it is ignored. */
 const TAKEN_OVER = ['client_name', 'client_uri', 'logo_uri', 'redirect_uris', 'grant_types', 'response_types', 'scope'] as const;
@@ -80,7 +82,7 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
     if (!url || url.username || url.password || clientId.includes('#')) return false;
     if (url.pathname === '/' || url.pathname === '') return false;
     if (url.protocol === 'https:') return true;
-    return url.protocol === 'http:' && options.allowHttpLoopback && LOOPBACK_HOSTS.has(url.hostname);
+    return url.protocol === 'http:' && options.allowHttpLoopback && isLoopbackHost(url.hostname);
   };
 
   const fetchProperties = async (clientId: string): Promise<{ properties: AdapterPayload; ttl: number }> => {
@@ -139,7 +141,7 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
       const { properties, ttl } = await fetchProperties(clientId);
       if (ttl > 0) {
         cache.set(clientId, { properties, expiresAt: Date.now() + ttl * 1000 });
-        if (cache.size > 500) cache.delete(cache.keys().next().value as string);
+        if (cache.size > MAX_CACHED_DOCUMENTS) cache.delete(cache.keys().next().value as string);
       }
       return properties;
     },

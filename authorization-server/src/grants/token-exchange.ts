@@ -52,6 +52,9 @@ async function verifySubjectToken(token: string, options: TokenExchangeOptions, 
     ({ payload } = await jwtVerify(token, keys, {
       issuer: options.issuer,
       algorithms: [options.algorithm],
+      // RFC 9068's type of a JWT access token (the phantom token): an ID token
+      // or another JWT signed with the same key is no subject token.
+      typ: 'at+jwt',
       requiredClaims: ['sub', 'exp'],
     }));
   } catch {
@@ -91,7 +94,10 @@ export function registerTokenExchange(provider: Provider, options: TokenExchange
       grantId: typeof subject.delegationId === 'string' ? subject.delegationId : '',
       gty: 'token_exchange',
       scope,
-      expiresIn,
+      // Set here rather than from expiresIn, which oidc-provider adds to its own
+      // clock reading: a second boundary in between would end past the subject token.
+      iat: now,
+      exp: now + expiresIn,
       expiresWithSession: false,
     });
     token.resourceServer = new provider.ResourceServer(audience, {

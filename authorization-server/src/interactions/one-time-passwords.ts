@@ -7,6 +7,11 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
  * `maxAttempts` wrong guesses (the user must then start again). Only an HMAC
  * of the code is stored. Challenges live in the same storage as
  * oidc-provider's models, so they survive a restart.
+ *
+ * Operations on one challenge run one after another in this process, so
+ * parallel guesses cannot all read the same attempt count from a store that
+ * answers asynchronously. Instances sharing a store would need an atomic
+ * counter in the store itself.
  */
 export interface OneTimePasswords {
   /**
@@ -46,6 +51,20 @@ export interface OneTimePasswordOptions {
 
 const CODE_PATTERN = /^\d{6}$/;
 
+/** Runs actions on the same key one after another; actions on different keys run freely. */
+function createKeyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return function inTurn<T>(key: string, action: () => Promise<T>): Promise<T> {
+    const result = (tails.get(key) ?? Promise.resolve()).then(action);
+    const tail = result.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return result;
+  };
+}
+
 export function createOneTimePasswords(options: OneTimePasswordOptions): OneTimePasswords {
   const { store, secret, ttlSeconds } = options;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -57,49 +76,54 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
   const load = async (interactionId: string) => (await store.find(interactionId)) as unknown as Challenge | undefined;
   const save = (interactionId: string, challenge: Challenge) =>
     store.upsert(interactionId, challenge as unknown as AdapterPayload, retentionSeconds);
+  const inTurn = createKeyedQueue();
+
+  const checkCode = async (interactionId: string, code: string): Promise<OtpResult> => {
+    const challenge = await load(interactionId);
+    if (!challenge) return { outcome: 'missing' };
+    // A locked challenge is deleted at once; only an instance sharing the store can leave one behind.
+    if (challenge.attempts >= maxAttempts) {
+      await store.destroy(interactionId);
+      return { outcome: 'locked' };
+    }
+    if (now() >= challenge.expiresAt) {
+      await store.destroy(interactionId);
+      return { outcome: 'expired' };
+    }
+    const candidate = code.trim();
+    const expected = challenge.codeMac ? Buffer.from(challenge.codeMac, 'base64url') : undefined;
+    if (expected && CODE_PATTERN.test(candidate) && timingSafeEqual(expected, mac(interactionId, candidate))) {
+      await store.destroy(interactionId);
+      return { outcome: 'accepted', email: challenge.email };
+    }
+    const attempts = challenge.attempts + 1;
+    if (attempts >= maxAttempts) {
+      await store.destroy(interactionId);
+      return { outcome: 'locked' };
+    }
+    await save(interactionId, { ...challenge, attempts });
+    return { outcome: 'wrong', attemptsLeft: maxAttempts - attempts };
+  };
 
   return {
-    async start(interactionId, email, approved) {
+    start(interactionId, email, approved) {
       const code = approved ? randomInt(0, 1_000_000).toString().padStart(6, '0') : undefined;
-      await save(interactionId, {
+      const challenge: Challenge = {
         email,
         ...(code ? { codeMac: mac(interactionId, code).toString('base64url') } : {}),
         expiresAt: now() + ttlSeconds * 1000,
         attempts: 0,
+      };
+      return inTurn(interactionId, async () => {
+        await save(interactionId, challenge);
+        return code;
       });
-      return code;
     },
     async pending(interactionId) {
       const challenge = await load(interactionId);
       return challenge ? { email: challenge.email } : undefined;
     },
-    async verify(interactionId, code) {
-      const challenge = await load(interactionId);
-      if (!challenge) return { outcome: 'missing' };
-      if (challenge.attempts >= maxAttempts) {
-        await store.destroy(interactionId);
-        return { outcome: 'locked' };
-      }
-      if (now() >= challenge.expiresAt) {
-        await store.destroy(interactionId);
-        return { outcome: 'expired' };
-      }
-      const candidate = code.trim();
-      const expected = challenge.codeMac ? Buffer.from(challenge.codeMac, 'base64url') : undefined;
-      if (expected && CODE_PATTERN.test(candidate) && timingSafeEqual(expected, mac(interactionId, candidate))) {
-        await store.destroy(interactionId);
-        return { outcome: 'accepted', email: challenge.email };
-      }
-      const attempts = challenge.attempts + 1;
-      if (attempts >= maxAttempts) {
-        await store.destroy(interactionId);
-        return { outcome: 'locked' };
-      }
-      await save(interactionId, { ...challenge, attempts });
-      return { outcome: 'wrong', attemptsLeft: maxAttempts - attempts };
-    },
-    async clear(interactionId) {
-      await store.destroy(interactionId);
-    },
+    verify: (interactionId, code) => inTurn(interactionId, () => checkCode(interactionId, code)),
+    clear: (interactionId) => inTurn(interactionId, () => store.destroy(interactionId)),
   };
 }

@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { errors, type Client, type Interaction, type Provider } from 'oidc-provider';
-import type { Logger } from '@mcp-demo/service-kit';
 import type { UserDirectory } from '../accounts/users.ts';
 import { attributesOf, displayNameOf } from '../clients/client-metadata.ts';
 import type { OtpMailer } from '../mail/otp-mailer.ts';
@@ -19,7 +18,6 @@ export interface InteractionDependencies {
   mailer: OtpMailer;
   csrf: CsrfTokens;
   otpTtlSeconds: number;
-  logger: Logger;
 }
 
 interface Step {
@@ -51,7 +49,7 @@ function formValue(req: Request, name: string): string {
  * interaction has its own path (the interaction cookie is scoped to it).
  */
 export function interactionRouter(deps: InteractionDependencies): Router {
-  const { provider, users, otp, mailer, csrf, logger } = deps;
+  const { provider, users, otp, mailer, csrf } = deps;
   const ttlMinutes = Math.max(1, Math.round(deps.otpTtlSeconds / 60));
   const router = express.Router();
 
@@ -160,7 +158,9 @@ export function interactionRouter(deps: InteractionDependencies): Router {
       // Not awaited: an approved address must not answer slower (or differently) than an unknown one.
       mailer
         .send({ to: user.email, code, clientName: displayNameOf(step.client), ttlSeconds: deps.otpTtlSeconds })
-        .catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'sending the one-time code failed'));
+        .catch((error: unknown) =>
+          res.locals.log.error({ error: { name: (error as Error).name, message: (error as Error).message } }, 'sending the one-time code failed'),
+        );
     }
     res.redirect(303, `${req.baseUrl}/${step.uid}`);
   });
@@ -257,7 +257,7 @@ export function interactionRouter(deps: InteractionDependencies): Router {
       res.status(status).type('html').send(messagePage('Sign-in problem', 'The form could not be read. Please try again.'));
       return;
     }
-    logger.error({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'interaction failed');
+    res.locals.log.error({ error: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'interaction failed');
     res.status(500).type('html').send(messagePage('Sign-in problem', 'Something went wrong. Please try again.'));
   });
 

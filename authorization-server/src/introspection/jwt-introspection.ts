@@ -53,6 +53,8 @@ export function jwtIntrospection(options: JwtIntrospectionOptions) {
     const claims = jwtFormClaims(result, tokenId);
     ctx.body = await new SignJWT(claims).setProtectedHeader({ alg: options.algorithm, kid: options.kid, typ: 'at+jwt' }).sign(options.privateKey);
     ctx.type = JWT_MEDIA_TYPE;
+    // Replaces oidc-provider's no-store: the gateway may cache the JWT until
+    // the token expires. Its Pragma: no-cache would contradict that.
     ctx.set('Cache-Control', `max-age=${remaining}`);
     ctx.remove('Pragma');
   };

@@ -7,6 +7,7 @@ import { allowAnyLoopbackPort } from '../clients/loopback-redirects.ts';
 import { MCP_SCOPE } from '../clients/mcp-registration-policy.ts';
 import { claimsOfExchangedToken, registerTokenExchange } from '../grants/token-exchange.ts';
 import { sameAudience } from '../grants/token-exchange-rules.ts';
+import { formPostPolicy } from '../interactions/security-headers.ts';
 import { jwtIntrospection } from '../introspection/jwt-introspection.ts';
 import { SIGNING_ALGORITHM, type SigningKeys } from '../keys/signing-keys.ts';
 import { opaqueTokenClaims } from '../tokens/claims.ts';
@@ -186,6 +187,7 @@ export function createProvider(settings: ProviderSettings): Provider {
     maximumLifetime: LIFETIMES.exchangedToken,
   });
 
+  provider.use(formPostPolicy());
   provider.use(jsonNotFound());
   provider.use(unauthorizedClientErrors());
   provider.use(

@@ -44,8 +44,10 @@ function splitUrl(url: string): [string, string | undefined] {
 }
 
 /**
- * Browser-based MCP clients (MCP Inspector) register from their own origin.
- * Registration is open and uses no cookies, so any origin may call it.
+ * Browser-based MCP clients (MCP Inspector) register from their own origin,
+ * and oidc-provider has no CORS on the registration endpoint. Registration is
+ * open and uses no cookies, so any origin may call it; the preflight allows
+ * whatever headers the client asks for, as oidc-provider's own CORS does.
  */
 export function registrationCors(): RequestHandler {
   return (req, res, next) => {
@@ -56,7 +58,8 @@ export function registrationCors(): RequestHandler {
     res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'POST');
-      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+      const requestedHeaders = req.get('access-control-request-headers');
+      if (requestedHeaders) res.setHeader('Access-Control-Allow-Headers', requestedHeaders);
       res.setHeader('Access-Control-Max-Age', '3600');
       res.status(204).end();
       return;

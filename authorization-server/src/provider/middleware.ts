@@ -31,15 +31,29 @@ export function jsonNotFound() {
   return async function notFound(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
     await next();
     if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null)) {
+      // Set explicitly: Koa turns an implicit 404 into 200 once a body is assigned.
       ctx.status = 404;
       ctx.body = { code: 'not_found', message: 'The requested resource does not exist' };
     }
   };
 }
 
+type ErrorDetails = Error & { error?: string; status?: number; expose?: boolean };
+
+/**
+ * The logger of the request an event belongs to: service-kit's
+ * requestContext keeps it on the Node response that oidc-provider's Koa
+ * context shares, so event lines carry the request id.
+ */
+function loggerOf(ctx: unknown, fallback: Logger): Logger {
+  const response = (ctx as { res?: { locals?: { log?: Logger } } } | undefined)?.res;
+  return response?.locals?.log ?? fallback;
+}
+
 /**
  * Logs OAuth errors with their code only: descriptions can echo request
- * values, and no token or code may reach a log line.
+ * values, and no token or code may reach a log line. Failures are logged by
+ * name and message; stack traces stay out of logs.
  */
 export function logProviderEvents(provider: EventEmitter, logger: Logger): void {
   const clientErrors = [
@@ -51,14 +65,21 @@ export function logProviderEvents(provider: EventEmitter, logger: Logger): void 
     'discovery.error',
   ];
   for (const event of clientErrors) {
-    provider.on(event, (_ctx: unknown, error: { error?: string; status?: number }) => {
-      logger.info({ event, error: error?.error, status: error?.status }, 'oauth request refused');
+    provider.on(event, (ctx: unknown, error: ErrorDetails | undefined) => {
+      loggerOf(ctx, logger).info({ event, oauthError: error?.error, status: error?.status }, 'oauth request refused');
     });
   }
-  provider.on('server_error', (_ctx: unknown, error: Error) => {
-    logger.error({ err: { type: error?.name, message: error?.message, stack: error?.stack } }, 'authorization server error');
+  provider.on('server_error', (ctx: unknown, error: ErrorDetails | undefined) => {
+    loggerOf(ctx, logger).error({ error: { name: error?.name, message: error?.message } }, 'authorization server error');
   });
-  provider.on('registration_create.success', (_ctx: unknown, client: { clientId: string }) => {
-    logger.info({ clientId: client.clientId }, 'client registered');
+  // Koa reports here what escapes oidc-provider's own error handling (for
+  // example a failure in this server's middleware). Without a listener, Koa
+  // prints such errors to stderr, stack included.
+  provider.on('error', (error: ErrorDetails | undefined, ctx: unknown) => {
+    if (error?.expose) return;
+    loggerOf(ctx, logger).error({ error: { name: error?.name, message: error?.message } }, 'authorization server error');
+  });
+  provider.on('registration_create.success', (ctx: unknown, client: { clientId: string }) => {
+    loggerOf(ctx, logger).info({ clientId: client.clientId }, 'client registered');
   });
 }

@@ -16,7 +16,8 @@ export const ROUTES = {
 
 /** Where the login, one-time password and consent pages live (one interaction per path). */
 export const INTERACTION_PATH = '/authn/interaction';
-export const ASSETS_PATH = '/authn/assets';
+/** The pages' only asset (their CSP allows styles from this origin only). */
+export const STYLESHEET_PATH = '/authn/assets/style.css';
 
 const AUTHORIZATION_SERVER_METADATA = '/.well-known/oauth-authorization-server';
 const OPENID_CONFIGURATION = '/.well-known/openid-configuration';

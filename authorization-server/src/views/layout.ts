@@ -1,4 +1,4 @@
-import { ASSETS_PATH } from '../provider/paths.ts';
+import { STYLESHEET_PATH } from '../provider/paths.ts';
 import { html, toHtmlString, type Markup } from './html.ts';
 
 export function page(title: string, body: Markup): string {
@@ -8,7 +8,7 @@ export function page(title: string, body: Markup): string {
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="referrer" content="no-referrer">
   <title>${title}</title>
-  <link rel="stylesheet" href="${ASSETS_PATH}/style.css">
+  <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>
   <main class="card">
@@ -24,9 +24,10 @@ export function csrfField(token: string): Markup {
   return html`<input type="hidden" name="csrf" value="${token}">`;
 }
 
-export function notice(message: string | undefined, kind: 'error' | 'info' = 'error'): Markup {
+/** The error line of a form page (browser tests find it by its id). */
+export function notice(message: string | undefined): Markup {
   if (!message) return html``;
-  return html`<p class="notice ${kind}" id="${kind === 'error' ? 'error' : 'info'}" role="${kind === 'error' ? 'alert' : 'status'}">${message}</p>`;
+  return html`<p class="notice error" id="error" role="alert">${message}</p>`;
 }
 
 export const STYLESHEET = `
@@ -44,8 +45,6 @@ button.secondary { background: #fff; color: #2f6fed; }
 .requesting { background: #eef3fd; border-radius: 6px; padding: .6rem .8rem; }
 .notice { border-radius: 6px; padding: .6rem .8rem; }
 .notice.error { background: #fdecec; color: #8a1c1c; }
-.notice.info { background: #edf7ee; color: #1f5b27; }
 ul.permissions { padding-left: 1.2rem; }
 .muted { color: #5a6474; font-size: .9rem; }
-form.inline { display: inline; }
 `;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@mcp-demo/service-kit';
+import { createLogger, type Logger } from '@mcp-demo/service-kit';
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/app.ts';
 import { loadSettings, type Config } from '../../src/config.ts';
 
@@ -30,6 +30,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   dataDir?: string;
   port?: number;
+  /** Where the server logs (default: nowhere). */
+  logger?: Logger;
 }
 
 function listenOn(server: Server, port: number): Promise<number> {
@@ -60,7 +62,7 @@ export async function startAuthorizationServer(options: StartOptions = {}): Prom
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const server = await createAuthorizationServer(config, { logger: createLogger('authorization-server-test', 'silent') });
+  const server = await createAuthorizationServer(config, { logger: options.logger ?? createLogger('authorization-server-test', 'silent') });
   http.on('request', server.app);
 
   const stop = async () => {
