@@ -1,7 +1,6 @@
 // The Curity registration policy and the open authorization server's policy
 // module must give the same answers, so that both Docker profiles and the
 // local profile register MCP clients alike.
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadProcedure, ProcedureError } from './support/procedure-sandbox.ts';
@@ -12,16 +11,12 @@ interface OpenServerPolicy {
   redirectUriProblem(uri: string): string | undefined;
 }
 
+// Imported, never skipped: if the module moves, this test must fail rather
+// than stop comparing.
 const policyModulePath = fileURLToPath(
   new URL('../../authorization-server/src/clients/mcp-registration-policy.ts', import.meta.url),
 );
-const openServer: OpenServerPolicy | undefined = existsSync(policyModulePath)
-  ? ((await import(/* @vite-ignore */ policyModulePath)) as OpenServerPolicy)
-  : undefined;
-
-const title = openServer
-  ? 'Curity policy matches the open authorization server'
-  : 'Curity policy matches the open authorization server (skipped: authorization-server/src/clients/mcp-registration-policy.ts does not exist yet)';
+const openServer = (await import(/* @vite-ignore */ policyModulePath)) as OpenServerPolicy;
 
 const mcpAudiences = ['https://mcp.demo.example/'];
 const curityPolicy = loadProcedure('mcp-client-registration-policy.js');
@@ -55,8 +50,8 @@ const registrationBodies: Array<[string, unknown]> = [
   ['no body', undefined],
 ];
 
-describe.skipIf(!openServer)(title, () => {
-  const open = openServer as OpenServerPolicy;
+describe('Curity policy matches the open authorization server', () => {
+  const open = openServer;
 
   it.each(registrationBodies)('gives the same attributes for a registration with %s', (_case, body) => {
     expect(curityAttributes('POST', body)).toEqual(open.mcpRegistrationAttributes(body, { audiences: mcpAudiences }));

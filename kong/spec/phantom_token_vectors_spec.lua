@@ -68,6 +68,16 @@ end
 
 
 describe("phantom-token vectors", function()
+  -- An empty or unreadable list must fail here, not pass with nothing run.
+  it("has uniquely named vectors to run", function()
+    assert.is_true(#document.vectors > 0, "kong/phantom-token-vectors.json has no vectors")
+    local seen = {}
+    for _, vector in ipairs(document.vectors) do
+      assert.is_nil(seen[vector.name], "two vectors are named " .. tostring(vector.name))
+      seen[vector.name] = true
+    end
+  end)
+
   for _, vector in ipairs(document.vectors) do
     it(vector.name, function()
       local env = pdk.install()

@@ -107,13 +107,17 @@ export function createSession(options: SessionOptions): Session {
         try {
           await (connection?.transport ?? signingTransport)!.finishAuth(code);
         } catch (finishError) {
-          if (!registeredAgain && isStaleClientError(finishError)) {
-            registeredAgain = true;
-            report.info('The authorization server no longer knows this client; registering again');
-            provider.forgetClient();
-            continue;
+          if (!isStaleClientError(finishError)) throw finishError;
+          if (registeredAgain) {
+            // Registering once more would only loop: the server refuses clients it has just registered.
+            throw new Error('The authorization server refused the client it had just registered when the sign-in was completed (invalid_client); check its logs', {
+              cause: finishError,
+            });
           }
-          throw finishError;
+          registeredAgain = true;
+          report.info('The authorization server no longer knows this client; registering again');
+          provider.forgetClient();
+          continue;
         }
         signedIn = true;
         const scope = store.load(serverUrl).tokens?.scope;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,9 +26,27 @@ afterAll(async () => {
   rmSync(resolve(stateDir, '..'), { recursive: true, force: true });
 });
 
-function runClient(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['src/main.ts', ...args], { cwd: packageDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => done(port));
+    });
+  });
+}
+
+function runClient(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['src/main.ts', ...args], {
+      cwd: packageDir,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // An empty, closed stdin for the one-shot commands, which never read it.
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -37,7 +56,7 @@ function runClient(args: string[], env: Record<string, string> = {}): Promise<{ 
   });
 }
 
-describe('console client one-shot mode', () => {
+describe('console client as a program: one-shot mode, the prompt, --logout and --help', () => {
   it('signs in through the URL command, prints the tool result on stdout and exits 0', async () => {
     const browser = `"${process.execPath}" "${followRedirects}"`;
     const { code, stdout, stderr } = await runClient([mcp.url, '--call', 'fetch-stock-prices', '--args', '{"id":"ACME"}', '--state-dir', stateDir], { MCP_CONSOLE_BROWSER: browser });
@@ -60,12 +79,55 @@ describe('console client one-shot mode', () => {
     expect(as.registrations).toBe(1);
   }, 30_000);
 
+  it('forgets the stored registration and tokens with --logout alone, and says when nothing was stored', async () => {
+    const stored = readdirSync(stateDir);
+    expect(stored).toHaveLength(1);
+
+    const first = await runClient([mcp.url, '--logout', '--state-dir', stateDir]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`Signed out of ${mcp.url}`);
+    expect(readdirSync(stateDir)).toEqual([]);
+
+    const again = await runClient([mcp.url, '--logout', '--state-dir', stateDir]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`Nothing was stored for ${mcp.url}`);
+    // Signing out needs no server and no sign-in.
+    expect(as.registrations).toBe(1);
+  }, 30_000);
+
+  it('runs list, call and logout at the prompt, with the sign-in redirected to the configured callback port', async () => {
+    const browser = `"${process.execPath}" "${followRedirects}"`;
+    const script = ['list', 'call fetch-stock-prices {"id": "ACME"}', 'call', 'logout', 'quit', ''].join('\n');
+    const port = await freePort();
+    const { code, stdout, stderr } = await runClient([mcp.url, '--state-dir', stateDir, '--callback-port', String(port)], { MCP_CONSOLE_BROWSER: browser }, script);
+
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('fetch-stock-prices');
+    expect(stdout).toContain('"id": "ACME"');
+    expect(stdout).toContain('Signed out; the registration and tokens for this server are forgotten.');
+    expect(stderr).toContain('Usage: call <tool> [json args]');
+    expect(readdirSync(stateDir)).toEqual([]);
+    expect(as.registrations).toBe(2);
+    expect(as.lastAuthorization?.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/callback`);
+  }, 30_000);
+
   it('fails fast when the URL command fails instead of waiting for the sign-in', async () => {
     const { code, stderr } = await runClient([mcp.url, '--list', '--logout', '--state-dir', stateDir, '--authorization-url-command', `"${process.execPath}" -e "process.exit(3)"`]);
 
     expect(code).toBe(1);
     expect(stderr).toContain('exited with status 3');
   }, 30_000);
+
+  it('prints its usage with --help on stdout and exits 0', async () => {
+    const { code, stdout, stderr } = await runClient(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^Usage: node src\/main\.ts <mcp-url> \[options\]/);
+    for (const option of ['--call <tool>', '--args <json>', '--list', '--logout', '--state-dir <dir>', '--client-metadata-url <url>', '--callback-port <port>', '--no-browser', '--authorization-url-command <cmd>', '--login-timeout <seconds>']) {
+      expect(stdout).toContain(option);
+    }
+    expect(stdout).toContain('Interactive commands: list, call <tool> [json args], logout, help, quit');
+  });
 
   it('rejects bad usage with exit status 2', async () => {
     const { code, stderr } = await runClient(['http://mcp.example/', '--call', 'x']);

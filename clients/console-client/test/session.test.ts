@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeError } from '../src/errors.ts';
 import { AuthorizationError, startCallbackServer, type CallbackServer } from '../src/oauth/callback-server.ts';
 import { createConsoleOAuthProvider } from '../src/oauth/provider.ts';
 import { createObservedFetch } from '../src/observed-fetch.ts';
@@ -147,6 +148,48 @@ describe('console client session against a protected MCP server', () => {
     expect(result.content[0]).toEqual({ type: 'text', text: 'admin data' });
     expect(as.lastAuthorization?.get('scope')).toBe('stocks/read stocks/admin');
     expect(report.lines).toContain('The MCP server needs more access (scope "stocks/read stocks/admin"); signing in again');
+  });
+
+  it('steps up at most once per command: a server that still refuses after the new sign-in gets an error, not another browser', async () => {
+    as.grantOnly(['stocks/read']);
+    const { session, opened } = await newSession();
+    await session.callTool('fetch-stock-prices', {});
+    const error = await session.callTool('admin-report', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(describeError(error)).toMatch(/403/);
+    // The first sign-in and one step-up; no third trip to the browser.
+    expect(opened).toHaveLength(2);
+    expect(new URL(opened[1]!).searchParams.get('scope')).toBe('stocks/read stocks/admin');
+    // The command after it works with the token it has.
+    const allowed = await session.callTool('fetch-stock-prices', {});
+    expect(allowed.isError).toBeFalsy();
+    expect(opened).toHaveLength(2);
+  });
+
+  it('registers again only once when the authorization endpoint refuses the new client too', async () => {
+    const first = await newSession();
+    await first.session.callTool('fetch-stock-prices', {});
+    as.refuseAuthorizations();
+    store.update(mcp.url, (state) => ({ ...state, tokens: { ...state.tokens!, access_token: 'revoked' } }));
+
+    const second = await newSession();
+    const error = await second.session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+    expect(describeError(error)).toContain('The authorization server refused the sign-in request (HTTP 400, invalid_client)');
+    expect(as.registrations).toBe(2);
+    expect(second.opened).toEqual([]);
+  });
+
+  it('registers again only once when the token endpoint refuses the new client too', async () => {
+    as.forgetClientsAtEveryTokenRequest();
+    const { session, opened, report } = await newSession();
+    const error = await session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+
+    expect(describeError(error)).toContain('refused the client it had just registered');
+    expect(as.registrations).toBe(2);
+    expect(opened).toHaveLength(2);
+    expect(report.lines.filter((line) => line === 'The authorization server no longer knows this client; registering again')).toHaveLength(1);
+    expect(store.load(mcp.url).tokens).toBeUndefined();
   });
 
   it('refuses an authorization response from another issuer (RFC 9207)', async () => {

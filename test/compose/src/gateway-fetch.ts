@@ -1,4 +1,4 @@
-import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+import { Agent, buildConnector, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 
 /**
  * A fetch that reaches the deployment's public host names (mcp.demo.example,
@@ -37,6 +37,14 @@ export interface GatewayFetchOptions {
 
 export interface GatewayFetch {
   fetch: Fetch;
+  /**
+   * Sends the process's global fetch through the gateway too, until the
+   * returned function is called. Code that takes no fetch of its own (the
+   * MCP SDK client and sign-in helpers of test/e2e/support, the inbox reader
+   * of @mcp-demo/testing) then reaches the Docker deployment unchanged.
+   * While installed, the global fetch reaches no other host.
+   */
+  installGlobally(): () => void;
   close(): Promise<void>;
 }
 
@@ -55,6 +63,11 @@ export function createGatewayFetch(options: GatewayFetchOptions): GatewayFetch {
   });
   return {
     fetch: (url, init) => undiciFetch(url, { ...init, dispatcher: agent }),
+    installGlobally: () => {
+      const previous = getGlobalDispatcher();
+      setGlobalDispatcher(agent);
+      return () => setGlobalDispatcher(previous);
+    },
     close: () => agent.close(),
   };
 }

@@ -7,20 +7,33 @@ import type { Fetch, FetchResponse } from './gateway-fetch.ts';
  * them: the 401 challenge, protected resource metadata, authorization server
  * metadata and dynamic client registration. They depend only on the
  * endpoints and a fetch, so they run unchanged against every profile.
- *
- * Hook for the full flow: test/e2e owns the shared scenario module (login by
- * e-mail OTP, consent, token, tools/call, stocks API). Once it exports a
- * function of the same shape, `(endpoints) => Scenario[]`, the compose suite
- * runs it next to (or instead of) `discoveryScenarios`; see
- * test/compose/test/docker-profiles.test.ts.
+ * The rest of the flow (sign-in, tokens, tools, least privilege) is in
+ * flow-scenarios.ts.
  */
+
+/** A running deployment as a client sees it: its public URLs and a fetch that reaches them. */
+export interface Deployment {
+  endpoints: ExternalEndpoints;
+  fetch: Fetch;
+}
 
 export interface Scenario {
   name: string;
-  run(fetch: Fetch): Promise<void>;
+  run(deployment: Deployment): Promise<void>;
 }
 
-export type ScenarioSource = (endpoints: ExternalEndpoints) => Scenario[];
+/** Scenarios that run in order against one deployment, and what to release afterwards. */
+export interface ScenarioSuite {
+  name: string;
+  scenarios: Scenario[];
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh suite per deployment. The names are known before anything starts
+ * (they become test names); the endpoints only when the scenarios run.
+ */
+export type ScenarioSource = () => ScenarioSuite;
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -52,81 +65,85 @@ function sameOrigin(url: unknown, reference: string): void {
   expect(new URL(url as string).origin).toBe(new URL(reference).origin);
 }
 
-export const discoveryScenarios: ScenarioSource = (endpoints) => [
-  {
-    name: 'the MCP entry point answers a request without a token with 401 and a challenge naming its metadata and scope',
-    async run(fetch) {
-      const response = await fetch(endpoints.mcp, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify(INITIALIZE),
-      });
-      expect(response.status).toBe(401);
-      const challenge = challengeParameters(response.headers.get('www-authenticate') ?? '');
-      expect(challenge.error).toBe('invalid_token');
-      expect(challenge.resource_metadata).toBe(endpoints.protectedResourceMetadata);
-      expect(challenge.scope).toBe('stocks/read');
-      const body = (await response.json()) as Record<string, unknown>;
-      expect(body).toEqual({ code: 'invalid_token', message: expect.any(String) });
+export const discoveryScenarios: ScenarioSource = () => ({
+  name: 'discovery and registration',
+  close: async () => undefined,
+  scenarios: [
+    {
+      name: 'the MCP entry point answers a request without a token with 401 and a challenge naming its metadata and scope',
+      async run({ endpoints, fetch }) {
+        const response = await fetch(endpoints.mcp, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify(INITIALIZE),
+        });
+        expect(response.status).toBe(401);
+        const challenge = challengeParameters(response.headers.get('www-authenticate') ?? '');
+        expect(challenge.error).toBe('invalid_token');
+        expect(challenge.resource_metadata).toBe(endpoints.protectedResourceMetadata);
+        expect(challenge.scope).toBe('stocks/read');
+        const body = (await response.json()) as Record<string, unknown>;
+        expect(body).toEqual({ code: 'invalid_token', message: expect.any(String) });
+      },
     },
-  },
-  {
-    name: 'the MCP entry point refuses a made-up bearer token the same way, without reaching the MCP server',
-    async run(fetch) {
-      const response = await fetch(endpoints.mcp, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer not-a-real-token' },
-        body: JSON.stringify(INITIALIZE),
-      });
-      expect(response.status).toBe(401);
-      expect(challengeParameters(response.headers.get('www-authenticate') ?? '').error).toBe('invalid_token');
+    {
+      name: 'the MCP entry point refuses a made-up bearer token the same way, without reaching the MCP server',
+      async run({ endpoints, fetch }) {
+        const response = await fetch(endpoints.mcp, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer not-a-real-token' },
+          body: JSON.stringify(INITIALIZE),
+        });
+        expect(response.status).toBe(401);
+        expect(challengeParameters(response.headers.get('www-authenticate') ?? '').error).toBe('invalid_token');
+      },
     },
-  },
-  {
-    name: 'protected resource metadata names the MCP resource, its authorization server and the scope',
-    async run(fetch) {
-      const metadata = await json(await fetch(endpoints.protectedResourceMetadata), 'protected resource metadata');
-      expect(metadata.resource).toBe(endpoints.mcp);
-      expect(metadata.scopes_supported).toContain('stocks/read');
-      const servers = metadata.authorization_servers as string[];
-      expect(Array.isArray(servers) && servers.length > 0).toBe(true);
-      for (const server of servers) sameOrigin(server, endpoints.issuer);
+    {
+      name: 'protected resource metadata names the MCP resource, its authorization server and the scope',
+      async run({ endpoints, fetch }) {
+        const metadata = await json(await fetch(endpoints.protectedResourceMetadata), 'protected resource metadata');
+        expect(metadata.resource).toBe(endpoints.mcp);
+        expect(metadata.scopes_supported).toContain('stocks/read');
+        const servers = metadata.authorization_servers as string[];
+        expect(Array.isArray(servers) && servers.length > 0).toBe(true);
+        for (const server of servers) sameOrigin(server, endpoints.issuer);
+      },
     },
-  },
-  {
-    name: 'authorization server metadata has the issuer, PKCE S256, RFC 9207 iss and a registration endpoint',
-    async run(fetch) {
-      const metadata = await json(await fetch(endpoints.authorizationServerMetadata), 'authorization server metadata');
-      expect(metadata.issuer).toBe(endpoints.issuer);
-      expect(metadata.code_challenge_methods_supported).toContain('S256');
-      expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
-      expect(metadata.scopes_supported).toContain('stocks/read');
-      for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'introspection_endpoint', 'jwks_uri']) {
-        sameOrigin(metadata[endpoint], endpoints.issuer);
-      }
+    {
+      name: 'authorization server metadata has the issuer, PKCE S256, RFC 9207 iss and a registration endpoint',
+      async run({ endpoints, fetch }) {
+        const metadata = await json(await fetch(endpoints.authorizationServerMetadata), 'authorization server metadata');
+        expect(metadata.issuer).toBe(endpoints.issuer);
+        expect(metadata.code_challenge_methods_supported).toContain('S256');
+        expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+        expect(metadata.scopes_supported).toContain('stocks/read');
+        for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'introspection_endpoint', 'jwks_uri']) {
+          sameOrigin(metadata[endpoint], endpoints.issuer);
+        }
+      },
     },
-  },
-  {
-    name: 'dynamic client registration with stocks/read returns a client id and secret',
-    async run(fetch) {
-      const metadata = await json(await fetch(endpoints.authorizationServerMetadata), 'authorization server metadata');
-      const response = await fetch(metadata.registration_endpoint as string, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({
-          client_name: 'Compose test client',
-          grant_types: ['authorization_code'],
-          redirect_uris: ['http://localhost:6274/callback'],
-          response_types: ['code'],
-          scope: 'stocks/read',
-          token_endpoint_auth_method: 'client_secret_post',
-        }),
-      });
-      expect([200, 201]).toContain(response.status);
-      const client = await json(response, 'dynamic client registration');
-      expect(client.client_id).toEqual(expect.any(String));
-      expect(client.client_secret).toEqual(expect.any(String));
-      expect(String(client.scope).split(' ')).toContain('stocks/read');
+    {
+      name: 'dynamic client registration with stocks/read returns a client id and secret',
+      async run({ endpoints, fetch }) {
+        const metadata = await json(await fetch(endpoints.authorizationServerMetadata), 'authorization server metadata');
+        const response = await fetch(metadata.registration_endpoint as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({
+            client_name: 'Compose test client',
+            grant_types: ['authorization_code'],
+            redirect_uris: ['http://localhost:6274/callback'],
+            response_types: ['code'],
+            scope: 'stocks/read',
+            token_endpoint_auth_method: 'client_secret_post',
+          }),
+        });
+        expect([200, 201]).toContain(response.status);
+        const client = await json(response, 'dynamic client registration');
+        expect(client.client_id).toEqual(expect.any(String));
+        expect(client.client_secret).toEqual(expect.any(String));
+        expect(String(client.scope).split(' ')).toContain('stocks/read');
+      },
     },
-  },
-];
+  ],
+});

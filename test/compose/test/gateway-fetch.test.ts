@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,27 @@ describe.skipIf(!hasOpenssl)(`gateway fetch${hasOpenssl ? '' : ' (skipped: opens
       '/.well-known/oauth-authorization-server',
       '/',
     ]);
+  });
+
+  it('sends the global fetch to the gateway while installed, and only then', async () => {
+    const plain = createHttpServer((_request, response) => response.end('plain'));
+    await new Promise<void>((done) => plain.listen(0, '127.0.0.1', done));
+    const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/`;
+    try {
+      const uninstall = client.installGlobally();
+      try {
+        const response = await fetch(DOCKER_ENDPOINTS.authorizationServerMetadata);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ host: 'login.demo.example' });
+        // Nothing but the deployment's host names gets through meanwhile.
+        await expect(fetch(plainUrl)).rejects.toThrow();
+      } finally {
+        uninstall();
+      }
+      expect(await (await fetch(plainUrl)).text()).toBe('plain');
+    } finally {
+      await new Promise<void>((done) => plain.close(() => done()));
+    }
   });
 
   it('refuses host names that are not the deployment’s', async () => {

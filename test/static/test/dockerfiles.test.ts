@@ -73,7 +73,7 @@ describe.each(nodeServices.map((service) => [service.name, service] as const))('
 
   it('brings every file the service reads at run time next to its sources', () => {
     // Folders beside src/ that hold data (e.g. stocks-api/data): each must be copied.
-    const entries = existsSync(repoPath(folder)) ? readdirSync(repoPath(folder), { withFileTypes: true }) : [];
+    const entries = readdirSync(repoPath(folder), { withFileTypes: true });
     const dataFolders = entries
       .filter((entry) => entry.isDirectory() && !['src', 'test', 'node_modules', '.data'].includes(entry.name))
       .map((entry) => `${folder}/${entry.name}`);
@@ -88,8 +88,8 @@ describe.each(nodeServices.map((service) => [service.name, service] as const))('
     const healthcheck = lastInstruction(runtime, 'HEALTHCHECK')?.args ?? '';
     expect(healthcheck).toContain("fetch('http://127.0.0.1:");
     expect(healthcheck).toContain("/health')");
-    // The command the image runs exists (once the service is written).
-    if (existsSync(repoPath(folder, 'src'))) expect(existsSync(repoPath(folder, 'src/main.ts'))).toBe(true);
+    // The command the image runs exists.
+    expect(existsSync(repoPath(folder, 'src/main.ts')), `${folder}/src/main.ts does not exist`).toBe(true);
   });
 });
 

@@ -1,8 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKongConfig, type KongConfig } from '../../../local/gateway/index.ts';
+import { describeTopology, launcherSchema } from '../../../local/launcher/topology.ts';
+import { VECTORS_JSON as NODE_RUNNER_VECTORS } from '../../../local/test/gateway/helpers.ts';
 import { loadCompose, namesOf, serviceNamed, servicesOf } from '../src/compose.ts';
-import { repoPath } from '../src/repo.ts';
+import { REPO_ROOT, repoPath } from '../src/repo.ts';
+import { commandExists, run } from '../src/run.ts';
 
 /**
  * kong/kong.yml is shared by Kong (Docker profiles) and the Node gateway
@@ -18,6 +22,9 @@ function loadKong(): KongConfig {
 
 const project = loadCompose();
 const kong = serviceNamed(project, 'kong');
+
+/** Upstreams that only the curity profile runs: the Curity admin UI. */
+const CURITY_ONLY_SERVICES = new Set(['idsvr-admin']);
 
 describe('kong/kong.yml', () => {
   it('exists', () => {
@@ -38,7 +45,7 @@ describe('kong/kong.yml', () => {
   it('sends every route to a container that exists in both profiles (the Curity admin UI: in its own), on the port it listens on', () => {
     const config = loadKong();
     // The admin UI is a listener of the Curity Identity Server; the open server has none.
-    const curityOnly = new Set(['idsvr-admin']);
+    const curityOnly = CURITY_ONLY_SERVICES;
     expect(config.services.map((service) => service.name)).toEqual(expect.arrayContaining([...curityOnly]));
     for (const profile of ['open', 'curity']) {
       const services = servicesOf(project, profile);
@@ -69,4 +76,49 @@ describe('kong/kong.yml', () => {
       }
     },
   );
+});
+
+describe('kong/kong.yml in the local profile', () => {
+  const topology = describeTopology(launcherSchema.parse({}), []);
+
+  it('is served host by host by the local gateway, leaving out exactly the hosts of Curity-only upstreams', () => {
+    const config = loadKong();
+    const curityOnlyHosts = new Set(config.routes.filter((route) => CURITY_ONLY_SERVICES.has(route.service.name)).flatMap((route) => route.hosts));
+    expect([...curityOnlyHosts]).toEqual(['admin.demo.example']);
+    expect([...topology.gateway.unservedHosts].sort()).toEqual([...curityOnlyHosts].sort());
+
+    const allHosts = [...new Set(config.routes.flatMap((route) => route.hosts))].sort();
+    const served = Object.keys(topology.gateway.virtualHosts).sort();
+    expect(served).toEqual(allHosts.filter((host) => !curityOnlyHosts.has(host)));
+  });
+});
+
+describe('the phantom-token vectors shared by the Kong plugin and the Node gateway', () => {
+  const VECTORS = repoPath('kong/phantom-token-vectors.json');
+  const document = JSON.parse(readFileSync(VECTORS, 'utf8')) as { vectors: Array<{ name: string; steps: unknown[] }> };
+  const names = document.vectors.map((vector) => vector.name);
+  const BUSTED_MISSING = 'busted is not installed: run scripts/system-packages.sh (test.sh does) or apt-get install -y lua-busted lua-cjson';
+
+  it('are a non-empty list of uniquely named vectors, each with steps', () => {
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names).size, 'two vectors share a name').toBe(names.length);
+    for (const vector of document.vectors) expect(vector.steps.length, vector.name).toBeGreaterThan(0);
+  });
+
+  it("are the file the Node gateway's vitest runner reads", () => {
+    expect(resolve(NODE_RUNNER_VECTORS)).toBe(VECTORS);
+  });
+
+  it("are the file the Lua plugin's busted runner reads, and busted passes every one of them", () => {
+    expect(commandExists('busted'), BUSTED_MISSING).toBe(true);
+    const located = run('lua', ['-e', 'package.path = "./kong/spec/?.lua;" .. package.path; io.write(require("support.vectors").path)']);
+    expect(located.status, located.stderr).toBe(0);
+    expect(resolve(REPO_ROOT, located.stdout)).toBe(VECTORS);
+
+    const result = run('busted', ['--lpath=./?.lua;./kong/spec/?.lua', '--output=json', 'kong/spec/phantom_token_vectors_spec.lua']);
+    const report = JSON.parse(result.stdout) as Record<'successes' | 'failures' | 'errors', Array<{ element: { name: string } }>>;
+    expect([...report.failures, ...report.errors].map((test) => test.element.name)).toEqual([]);
+    const passed = new Set(report.successes.map((test) => test.element.name));
+    for (const name of names) expect(passed.has(name), `busted did not run the vector "${name}"`).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../src/repo.ts';
 import { commandExists, environmentWithFakeDocker, environmentWithoutDocker, run } from '../src/run.ts';
@@ -86,6 +86,24 @@ describe('deploy.sh', () => {
     const result = deploy(['--curity']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('needs LICENSE_FILE_PATH');
+  });
+
+  it.each([
+    ['without a license', undefined],
+    ['even with a license, which it says it cannot use', '{"License": "eyJhbGciOi.e30.c2ln"}'],
+  ])('runs the local profile (npm start) when Docker is not available, %s', (_case, license) => {
+    // A stand-in npm that records how it was called instead of starting the stack.
+    const bin = mkdtempSync(join(tmpdir(), 'fake-npm-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${calls}"\n`, { mode: 0o755 });
+    const env = environmentWithoutDocker(license === undefined ? {} : { LICENSE_FILE_PATH: file('local.json', license) });
+    const result = run('./deploy.sh', [], { env: { ...env, PATH: `${bin}:${env.PATH ?? ''}` } });
+
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Docker is not available: running the local profile instead.');
+    expect(result.stdout).toContain('Starting the local profile');
+    expect(result.stdout.includes('LICENSE_FILE_PATH is set, but the Curity Identity Server needs Docker')).toBe(license !== undefined);
+    expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual(['start']);
   });
 
   it('says so when a Docker profile or --down is requested without Docker', () => {
@@ -175,6 +193,65 @@ describe('deploy.sh with a Docker engine (a stand-in that starts nothing)', () =
     const result = run(join(root, 'deploy.sh'), ['--down'], { cwd: root, env: environmentWithFakeDocker(log) });
     expect(result.status).toBe(0);
     expect(calls(log)).toContain('compose --profile open --profile curity down --remove-orphans|COOKIE_KEYS=');
+  });
+});
+
+describe('clients/mcp-inspector/run.sh (with a stand-in npx that starts nothing)', () => {
+  /** A copy of run.sh in a repository-shaped folder, and an npx that records its arguments and CA setting. */
+  function inspector(files: Record<string, string> = {}) {
+    const root = mkdtempSync(join(tmpdir(), 'inspector-'));
+    cpSync(repoPath('clients/mcp-inspector/run.sh'), join(root, 'clients/mcp-inspector/run.sh'));
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+    const bin = mkdtempSync(join(tmpdir(), 'fake-npx-'));
+    const log = join(bin, 'calls');
+    writeFileSync(join(bin, 'npx'), `#!/bin/sh\nprintf '%s|CA=%s\\n' "$*" "\${NODE_EXTRA_CA_CERTS:-}" >> "${log}"\n`, { mode: 0o755 });
+    const { NODE_EXTRA_CA_CERTS: _unset, ...inherited } = process.env;
+    const start = (args: string[] = []) => {
+      const result = run(join(root, 'clients/mcp-inspector/run.sh'), args, {
+        env: { ...inherited, PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter) },
+      });
+      const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+      return { ...result, calls };
+    };
+    return { root, start };
+  }
+
+  it('connects to the local profile: external.mcp of .deploy/endpoints.json, over Streamable HTTP, without a CA', () => {
+    const { start } = inspector({ '.deploy/endpoints.json': JSON.stringify({ external: { mcp: 'http://127.0.0.1:43100/' } }) });
+    const { status, stderr, calls } = start();
+    expect(status, stderr).toBe(0);
+    expect(calls).toEqual(['--yes @modelcontextprotocol/inspector@2.12.0 --transport http --server-url http://127.0.0.1:43100/|CA=']);
+    expect(stderr).toContain('OAuth scope: stocks/read');
+  });
+
+  it('falls back to the default local URL without an endpoints file', () => {
+    const { calls } = inspector().start();
+    expect(calls).toEqual(['--yes @modelcontextprotocol/inspector@2.12.0 --transport http --server-url http://127.0.0.1:3100/|CA=']);
+  });
+
+  it('connects to the Docker profiles with --docker, trusting the development CA by its absolute path', () => {
+    const { root, start } = inspector({ 'certs/ca.crt': '-----BEGIN CERTIFICATE-----\n' });
+    const { status, stderr, calls } = start(['--docker']);
+    expect(status, stderr).toBe(0);
+    expect(calls).toEqual([`--yes @modelcontextprotocol/inspector@2.12.0 --transport http --server-url https://mcp.demo.example/|CA=${join(root, 'certs/ca.crt')}`]);
+  });
+
+  it('refuses --docker without the development CA, saying how to make it, and starts nothing', () => {
+    const { status, stderr, calls } = inspector().start(['--docker']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('./certs/create.sh');
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses an unknown argument with its usage', () => {
+    const { status, stderr, calls } = inspector().start(['--bogus']);
+    expect(status).toBe(2);
+    expect(stderr).toContain('unknown argument: --bogus');
+    expect(stderr).toContain('--docker');
+    expect(calls).toEqual([]);
   });
 });
 

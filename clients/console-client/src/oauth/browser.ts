@@ -88,14 +88,21 @@ export function createUrlOpener(mode: BrowserMode, report: Reporter): UrlOpener 
       return;
     }
 
+    // The URL is already printed, so a desktop without a browser (a server, an
+    // SSH session) only costs a hint, never the sign-in.
+    const cannotOpen = () => report.info('Could not open a browser; open the URL above yourself.');
     const [program, args] = systemOpenCommand(url);
     try {
       const child = spawn(program, args, { stdio: 'ignore', detached: true });
-      child.once('error', () => report.info('Could not open a browser; open the URL above yourself.'));
+      child.once('error', cannotOpen);
+      // xdg-open exits non-zero when it finds no browser to hand the URL to.
+      child.once('exit', (code) => {
+        if (code !== null && code !== 0) cannotOpen();
+      });
       child.unref();
       report.info('Opening your browser…');
     } catch {
-      report.info('Could not open a browser; open the URL above yourself.');
+      cannotOpen();
     }
   };
 }

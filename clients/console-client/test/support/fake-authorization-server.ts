@@ -24,6 +24,12 @@ export interface FakeAuthorizationServer {
   setResponseIssuer(issuer: string | null): void;
   /** The next token request finds the client store empty (a restart between sign-in and code exchange). */
   forgetClientsAtNextTokenRequest(): void;
+  /** Every token request finds the client store empty: even a client registered a moment ago is refused. */
+  forgetClientsAtEveryTokenRequest(): void;
+  /** Refuses every authorization request with an error page, as for an unknown client. */
+  refuseAuthorizations(): void;
+  /** Grants only these scopes, whatever the client asks for (a user or policy that withholds the rest). */
+  grantOnly(scopes: string[]): void;
   /** Advertises and accepts client ID metadata documents (URL client ids with loopback redirects). */
   supportMetadataDocuments(): void;
   /** Makes the authorization endpoint answer with an OAuth error instead of a code. */
@@ -77,7 +83,9 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
   const tokens = new Map<string, string>();
   let responseIssuer: string | null | undefined;
   let authorizationError: string | undefined;
-  let forgetAtToken = false;
+  let forgetAtToken: 'never' | 'next' | 'always' = 'never';
+  let refuseAuthorizations = false;
+  let grantable: string[] | undefined;
   let metadataDocuments = false;
   let base = '';
 
@@ -97,7 +105,16 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       metadataDocuments = true;
     },
     forgetClientsAtNextTokenRequest: () => {
-      forgetAtToken = true;
+      forgetAtToken = 'next';
+    },
+    forgetClientsAtEveryTokenRequest: () => {
+      forgetAtToken = 'always';
+    },
+    refuseAuthorizations: () => {
+      refuseAuthorizations = true;
+    },
+    grantOnly: (scopes) => {
+      grantable = scopes;
     },
     setAuthorizationError: (error) => {
       authorizationError = error;
@@ -156,10 +173,10 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       state.lastAuthorization = params;
       const client = findClient(params.get('client_id') ?? '');
       const redirectUri = params.get('redirect_uri') ?? '';
-      if (!client || !redirectAllowed(client.redirect_uris, redirectUri)) {
+      if (refuseAuthorizations || !client || !redirectAllowed(client.redirect_uris, redirectUri)) {
         // Like a real server: no redirect to an unverified URI, an error page instead.
         res.writeHead(400, { 'Content-Type': 'text/html' });
-        res.end(`<h1>Error</h1><pre>error: ${client ? 'invalid_redirect_uri' : 'invalid_client'}</pre>`);
+        res.end(`<h1>Error</h1><pre>error: ${client && !refuseAuthorizations ? 'invalid_redirect_uri' : 'invalid_client'}</pre>`);
         return;
       }
       const target = new URL(redirectUri);
@@ -175,7 +192,10 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
           clientId: client.client_id,
           redirectUri,
           challenge: params.get('code_challenge') ?? '',
-          scope: params.get('scope') ?? '',
+          scope: (params.get('scope') ?? '')
+            .split(' ')
+            .filter((scope) => grantable === undefined || grantable.includes(scope))
+            .join(' '),
           resource: params.get('resource') ?? undefined,
         });
         target.searchParams.set('code', code);
@@ -186,8 +206,8 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     }
     if (req.method === 'POST' && url.pathname === '/token') {
       const form = new URLSearchParams(await readBody(req));
-      if (forgetAtToken) {
-        forgetAtToken = false;
+      if (forgetAtToken !== 'never') {
+        if (forgetAtToken === 'next') forgetAtToken = 'never';
         clients.clear();
       }
       let clientId = form.get('client_id') ?? '';
