@@ -35,10 +35,10 @@ interface Vectors {
   vectors: { name: string; config_overrides?: Record<string, unknown>; steps: Step[] }[];
 }
 
-const present = existsSync(VECTORS_JSON);
-const document: Vectors = present ? (JSON.parse(readFileSync(VECTORS_JSON, 'utf8')) as Vectors) : { config: {}, vectors: [] };
+// The Lua plugin's busted specs read the same file: a missing file must fail here, not skip.
+const document = JSON.parse(readFileSync(VECTORS_JSON, 'utf8')) as Vectors;
 
-describe.skipIf(!present)('shared phantom-token vectors', () => {
+describe('shared phantom-token vectors', () => {
   it('has vectors to run', () => {
     expect(document.vectors.length).toBeGreaterThan(0);
   });

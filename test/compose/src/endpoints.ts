@@ -1,18 +1,6 @@
-/**
- * The external URLs a client uses, in the shape of the `external` part of
- * the local launcher's endpoints file (.deploy/endpoints.json), so one
- * scenario module can run against every profile.
- */
-export interface ExternalEndpoints {
-  /** The MCP entry point, with its trailing slash (the RFC 9728 resource). */
-  mcp: string;
-  protectedResourceMetadata: string;
-  stocksApi: string;
-  issuer: string;
-  authorizationServerMetadata: string;
-  inbox: string;
-  clientMetadata: string;
-}
+import type { ExternalEndpoints } from '../../e2e/scenarios/index.ts';
+
+export type { ExternalEndpoints };
 
 /** The Docker profiles: the tutorial's host names, over HTTPS through Kong. */
 export const DOCKER_ENDPOINTS: ExternalEndpoints = {

@@ -1,4 +1,5 @@
 import { Agent, buildConnector, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
+import type { Fetch, FetchInit, FetchResponse } from '../../e2e/scenarios/index.ts';
 
 /**
  * A fetch that reaches the deployment's public host names (mcp.demo.example,
@@ -8,22 +9,7 @@ import { Agent, buildConnector, getGlobalDispatcher, setGlobalDispatcher, fetch 
  * certificate is verified against the development CA, as a real client would.
  */
 
-/** The part of fetch the scenarios use; the global fetch and undici's both fit. */
-export interface FetchInit {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  redirect?: 'manual' | 'follow' | 'error';
-}
-
-export interface FetchResponse {
-  status: number;
-  headers: { get(name: string): string | null };
-  json(): Promise<unknown>;
-  text(): Promise<string>;
-}
-
-export type Fetch = (url: string, init?: FetchInit) => Promise<FetchResponse>;
+export type { Fetch, FetchInit, FetchResponse };
 
 export interface GatewayFetchOptions {
   /** Host names to send to the gateway; any other host is refused. */

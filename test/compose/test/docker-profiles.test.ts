@@ -3,13 +3,12 @@ import { DOCKER_ENDPOINTS, hostsOf } from '../src/endpoints.ts';
 import { createGatewayFetch, type GatewayFetch } from '../src/gateway-fetch.ts';
 import { detectContainerRuntime, SKIP_MESSAGE } from '../src/runtime.ts';
 import { startStack, type Profile, type RunningStack } from '../src/stack.ts';
-import { describeScenarios } from '../src/suites.ts';
+import { describeScenarios } from '../../e2e/scenarios/index.ts';
 
 /**
  * The Docker profiles, end to end through Kong: `open` wherever a container
  * runtime exists, `curity` when LICENSE_FILE_PATH names a Curity license too.
- * The scenarios are the ones local-profile.test.ts runs against the local
- * profile. Without a runtime the suites are skipped and their names say why.
+ * The scenarios are test/e2e's, which also run against the local profile. Without a runtime the suites are skipped and their names say why.
  */
 
 const runtime = await detectContainerRuntime();

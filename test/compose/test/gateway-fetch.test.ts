@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCKER_ENDPOINTS, hostsOf } from '../src/endpoints.ts';
 import { createGatewayFetch, type GatewayFetch } from '../src/gateway-fetch.ts';
-import { challengeParameters } from '../src/scenarios.ts';
+import { challengeParameters } from '../../e2e/scenarios/index.ts';
 import { REPO_ROOT } from '../src/repo.ts';
 
 /**

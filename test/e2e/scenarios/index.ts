@@ -1,8 +1,15 @@
 import { afterAll, describe, it } from 'vitest';
-import { flowScenarios } from './flow-scenarios.ts';
-import { discoveryScenarios, type Deployment, type ScenarioSource } from './scenarios.ts';
+import type { Deployment, ScenarioSource } from './deployment.ts';
+import { discoveryScenarios } from './discovery.ts';
+import { flowScenarios } from './sign-in-and-tools.ts';
 
-/** The scenarios every profile runs, in this order. */
+export type { Deployment, ExternalEndpoints, Fetch, FetchInit, FetchResponse } from './deployment.ts';
+export { challengeParameters } from './discovery.ts';
+
+/**
+ * The end-to-end scenarios, written once: test/e2e runs them against the
+ * local profile, test/compose against the Docker profiles.
+ */
 export const SCENARIO_SOURCES: ScenarioSource[] = [discoveryScenarios, flowScenarios];
 
 /**

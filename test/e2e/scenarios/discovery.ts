@@ -1,6 +1,5 @@
 import { expect } from 'vitest';
-import type { ExternalEndpoints } from './endpoints.ts';
-import type { Fetch, FetchResponse } from './gateway-fetch.ts';
+import type { FetchResponse, ScenarioSource } from './deployment.ts';
 
 /**
  * The first steps of the MCP authorization flow, as any MCP client takes
@@ -8,32 +7,8 @@ import type { Fetch, FetchResponse } from './gateway-fetch.ts';
  * metadata and dynamic client registration. They depend only on the
  * endpoints and a fetch, so they run unchanged against every profile.
  * The rest of the flow (sign-in, tokens, tools, least privilege) is in
- * flow-scenarios.ts.
+ * sign-in-and-tools.ts.
  */
-
-/** A running deployment as a client sees it: its public URLs and a fetch that reaches them. */
-export interface Deployment {
-  endpoints: ExternalEndpoints;
-  fetch: Fetch;
-}
-
-export interface Scenario {
-  name: string;
-  run(deployment: Deployment): Promise<void>;
-}
-
-/** Scenarios that run in order against one deployment, and what to release afterwards. */
-export interface ScenarioSuite {
-  name: string;
-  scenarios: Scenario[];
-  close(): Promise<void>;
-}
-
-/**
- * A fresh suite per deployment. The names are known before anything starts
- * (they become test names); the endpoints only when the scenarios run.
- */
-export type ScenarioSource = () => ScenarioSuite;
 
 const INITIALIZE = {
   jsonrpc: '2.0',

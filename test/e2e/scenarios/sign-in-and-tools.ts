@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
-import { connectWithSignIn, textOf, type SignedInClient } from '../../e2e/support/mcp-session.ts';
-import { repoPath } from './repo.ts';
-import type { Deployment, Scenario, ScenarioSource } from './scenarios.ts';
+import { connectWithSignIn, textOf, type SignedInClient } from '../support/mcp-session.ts';
+import type { Deployment, Scenario, ScenarioSource } from './deployment.ts';
+
+const repoPath = (path: string) => resolve(import.meta.dirname, '../../..', path);
 
 /**
  * The whole flow after discovery, as an MCP client and its user go through
@@ -12,11 +14,10 @@ import type { Deployment, Scenario, ScenarioSource } from './scenarios.ts';
  * an opaque token, tools/call through the phantom token and the token
  * exchange, and stocks of the user's region only.
  *
- * The client side is test/e2e's own (connectWithSignIn, which drives the MCP
- * SDK client and signs in over HTTP reading the code from the inbox). It
- * uses the global fetch, so against the Docker profiles the suite routes the
- * global fetch through Kong (GatewayFetch.installGlobally); against the
- * local profile nothing needs routing.
+ * The client side is connectWithSignIn (the MCP SDK client, signing in over
+ * HTTP and reading the code from the inbox). It uses the global fetch, so
+ * against the Docker profiles test/compose routes the global fetch through
+ * Kong; against the local profile nothing needs routing.
  */
 
 interface User {
