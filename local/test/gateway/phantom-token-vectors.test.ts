@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, createPhantomToken, createTokenCache, phantomTokenConfigSchema, type IntrospectionRequest } from '../../gateway/index.ts';
 import { VECTORS_JSON } from './helpers.ts';
