@@ -1,4 +1,4 @@
-import { createAccessTokenVerifier, remoteKeySet } from '@mcp-demo/access-token';
+import { accessTokenPolicyOf, createAccessTokenVerifier, remoteKeySet } from '@mcp-demo/access-token';
 import { createLogger, listen, runMain, shutdownOnSignals } from '@mcp-demo/service-kit';
 import { createApp } from './app.ts';
 import { loadSettings, SERVICE_NAME } from './config.ts';
@@ -9,13 +9,7 @@ runMain(SERVICE_NAME, async () => {
   const logger = createLogger(SERVICE_NAME, settings.LOG_LEVEL);
   const stocks = await loadCatalogue(settings.STOCKS_DATA_FILE);
   const verifier = createAccessTokenVerifier(
-    {
-      issuer: settings.ISSUER,
-      audience: settings.AUDIENCE,
-      algorithms: settings.ALGORITHMS,
-      requiredScope: settings.REQUIRED_SCOPE,
-      clockToleranceSeconds: settings.CLOCK_TOLERANCE_SECONDS,
-    },
+    accessTokenPolicyOf(settings),
     // Keys are fetched on the first request, so the API can start before the
     // authorization server is up.
     remoteKeySet(settings.JWKS_URI),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ASYMMETRIC_ALGORITHMS, type AccessTokenPolicy } from '@mcp-demo/access-token';
+import { accessTokenPolicyOf, accessTokenVariables } from '@mcp-demo/access-token';
 import { env, loadConfig } from '@mcp-demo/service-kit';
 
 export const SERVICE_NAME = 'utility-mcp-server';
@@ -16,29 +16,24 @@ const hostname = z
   .transform((value) => value.toLowerCase());
 
 /** Browsers send the serialised origin, so configured values are serialised the same way. */
-const origin = env.url().transform((value) => new URL(value).origin);
+const origin = z.url({ protocol: /^https?$/, error: 'must be an origin such as https://www.client.example' }).transform((value) => new URL(value).origin);
 
 const settings = z
   .object({
     PORT: env.port(3000),
-    HOST: z.string().min(1).default('127.0.0.1'),
+    HOST: env.text('127.0.0.1'),
     EXTERNAL_BASE_URL: env.baseUrl(),
-    RESOURCE_NAME: z.string().min(1).default('MCP Server'),
-    ISSUER: env.url(),
-    AUTHORIZATION_SERVER: env.url().optional(),
-    JWKS_URI: env.url(),
-    AUDIENCE: z.string().min(1).default('https://mcp.demo.example/'),
-    ALGORITHMS: env.list(['PS256']).pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS)).min(1)),
-    REQUIRED_SCOPE: z.string().min(1).default('stocks/read'),
-    CLOCK_TOLERANCE_SECONDS: env.seconds(5),
+    RESOURCE_NAME: env.text('MCP Server'),
+    ...accessTokenVariables({ audience: 'https://mcp.demo.example/' }),
+    AUTHORIZATION_SERVER: env.optionalUrl(),
     TOKEN_ENDPOINT: env.url(),
-    CLIENT_ID: z.string().min(1).default('mcp-server'),
-    CLIENT_SECRET: z.string().min(1),
+    CLIENT_ID: env.text('mcp-server'),
+    CLIENT_SECRET: env.secret(),
     CLIENT_AUTH_METHOD: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
-    API_AUDIENCE: z.string().min(1).default('https://api.demo.example'),
+    API_AUDIENCE: env.text('https://api.demo.example'),
     STOCKS_API_URL: env.baseUrl(),
-    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
-    EXCHANGE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+    UPSTREAM_TIMEOUT_MS: env.integer(5_000, { min: 100, max: 120_000 }),
+    EXCHANGE_CACHE_MAX_ENTRIES: env.integer(10_000),
     EXCHANGE_EXPIRY_MARGIN_SECONDS: env.seconds(30),
     ALLOWED_HOSTS: env.list().pipe(z.array(hostname)),
     ALLOWED_ORIGINS: env.list().pipe(z.array(origin)),
@@ -54,13 +49,7 @@ const settings = z
     resourceName: raw.RESOURCE_NAME,
     authorizationServer: raw.AUTHORIZATION_SERVER ?? raw.ISSUER,
     jwksUri: raw.JWKS_URI,
-    accessToken: {
-      issuer: raw.ISSUER,
-      audience: raw.AUDIENCE,
-      algorithms: raw.ALGORITHMS,
-      requiredScope: raw.REQUIRED_SCOPE,
-      clockToleranceSeconds: raw.CLOCK_TOLERANCE_SECONDS,
-    } satisfies AccessTokenPolicy,
+    accessToken: accessTokenPolicyOf(raw),
     tokenExchange: {
       tokenEndpoint: raw.TOKEN_ENDPOINT,
       clientId: raw.CLIENT_ID,

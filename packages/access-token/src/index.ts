@@ -11,3 +11,4 @@ export {
   type AsymmetricAlgorithm,
 } from './verifier.ts';
 export { requireAccessToken, type ProtectOptions } from './middleware.ts';
+export { accessTokenPolicyOf, accessTokenVariables, type AccessTokenVariables } from './settings.ts';

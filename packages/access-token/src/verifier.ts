@@ -54,6 +54,19 @@ export function scopesOf(claims: JWTPayload): Set<string> {
   return new Set();
 }
 
+/**
+ * Whether verification failed because the key set could not be had, rather
+ * than because of the token. jose reports an unreachable JWKS as a plain
+ * network error, a slow one as JWKSTimeout, a non-200 answer or a body that
+ * is not JSON as its generic JOSEError, and a body that is not a key set as
+ * JWKSInvalid. None of these says anything about the token, so none may send
+ * the client off to re-authorize.
+ */
+function isKeySetFailure(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return error.code === errors.JOSEError.code || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid;
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The access token has expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
@@ -88,9 +101,7 @@ export function createAccessTokenVerifier(policy: AccessTokenPolicy, keys: JWTVe
           requiredClaims: ['sub', 'exp'],
         }));
       } catch (error) {
-        if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-          throw new AccessTokenError('unavailable', 'The token signing keys could not be fetched; try again later');
-        }
+        if (isKeySetFailure(error)) throw new AccessTokenError('unavailable', 'The token signing keys could not be fetched; try again later');
         throw new AccessTokenError('invalid_token', describeFailure(error));
       }
       const granted = scopesOf(payload);

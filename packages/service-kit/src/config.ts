@@ -28,37 +28,78 @@ export function loadConfig<Schema extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const variable = issue.path.map(String).join('.') || '(environment)';
-    const detail = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required but not set' : issue.message;
+    const unset = (env[variable] ?? '') === '';
+    const detail = issue.code === 'invalid_type' && unset ? 'is required but not set' : issue.message;
     return `${variable}: ${detail}`;
   });
   throw new ConfigurationError(service, problems);
 }
 
-/** Common field helpers so every service spells its variables the same way. */
-/** An empty variable (`PORT=`) means "not set", not zero or the empty string. */
+/**
+ * An empty variable (`PORT=`, or a line copied from an example file and left
+ * blank) means "not set": the default applies, or a required variable is
+ * reported as missing, instead of the empty string becoming 0, false or an
+ * invalid URL.
+ */
 const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
 
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    unsetWhenEmpty,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http or https URL' });
+
+/**
+ * Field helpers, so every service spells and checks its variables the same
+ * way. Blanks are turned into "unset" inside each helper, so a `.optional()`
+ * or `.default()` added around one still sees the blank: use `optionalUrl`
+ * and the helpers' own fallbacks instead.
+ */
 export const env = {
-  port: (fallback: number) => z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).max(65535).default(fallback)),
-  url: () => z.url({ protocol: /^https?$/ }),
+  port: (fallback: number) => wholeNumber(fallback, 0, 65_535),
+  url: () => z.preprocess(unsetWhenEmpty, httpUrl()),
+  optionalUrl: () => z.preprocess(unsetWhenEmpty, httpUrl().optional()),
   /** A base URL normalised without a trailing slash. */
-  baseUrl: () => z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, '')),
+  baseUrl: () => z.preprocess(unsetWhenEmpty, httpUrl().transform((value) => value.replace(/\/+$/, ''))),
   boolean: (fallback: boolean) =>
-    z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'])
-      .default(fallback ? 'true' : 'false')
-      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
-  /** Comma separated list, blanks dropped. */
+    z.preprocess(
+      unsetWhenEmpty,
+      z
+        .enum(['true', 'false', '1', '0', 'yes', 'no'])
+        .default(fallback ? 'true' : 'false')
+        .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+    ),
+  /** Comma separated list, blank items dropped. */
   list: (fallback: string[] = []) =>
-    z
-      .string()
-      .default(fallback.join(','))
-      .transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item.length > 0),
-      ),
-  seconds: (fallback: number) => z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).default(fallback)),
-  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    z.preprocess(
+      unsetWhenEmpty,
+      z
+        .string()
+        .default(fallback.join(','))
+        .transform((value) =>
+          value
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item.length > 0),
+        ),
+    ),
+  /** Free text, trimmed; required unless a fallback is given. */
+  text: (fallback?: string) => {
+    const text = z.string().trim().min(1, { error: 'must not be blank' });
+    return z.preprocess(unsetWhenEmpty, fallback === undefined ? text : text.default(fallback));
+  },
+  /** A credential: required, and taken exactly as written (no trimming). */
+  secret: () => z.preprocess(unsetWhenEmpty, z.string()),
+  seconds: (fallback: number, max = Number.MAX_SAFE_INTEGER) => wholeNumber(fallback, 0, max),
+  /** A bounded whole number that is not a port or a duration in seconds: milliseconds, a cache size. */
+  integer: (fallback: number, bounds: { min?: number; max?: number } = {}) =>
+    wholeNumber(fallback, bounds.min ?? 0, bounds.max ?? Number.MAX_SAFE_INTEGER),
+  logLevel: () => z.preprocess(unsetWhenEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 };

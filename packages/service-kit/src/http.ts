@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { errorFields } from './logger.ts';
 
 /** An error whose status, code and message are safe to show to a client. */
 export class HttpError extends Error {
@@ -76,8 +77,8 @@ interface BodyParserError {
 
 /**
  * Last handler of every app: known errors keep their status and message,
- * body-parser errors become 400/413, anything else is logged by name and
- * message and answered with a generic 500 so no internal detail leaks.
+ * body-parser errors become 400/413, anything else is logged (without its
+ * stack) and answered with a generic 500 so no internal detail leaks.
  */
 export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
@@ -103,9 +104,7 @@ export function errorHandler(): ErrorRequestHandler {
       sendError(res, status, 'invalid_request', 'The request could not be processed');
       return;
     }
-    // Name and message only: stack traces stay out of logs as well as responses.
-    const detail = error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) };
-    (res.locals.log ?? console).error({ error: detail }, 'unhandled error');
+    (res.locals.log ?? console).error(errorFields(error), 'unhandled error');
     sendError(res, 500, 'server_error', 'An unexpected error occurred');
   };
 }

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
+import { errorFields } from './logger.ts';
 
 export interface RunningServer {
   server: Server;
@@ -20,6 +20,15 @@ export function listen(handler: RequestListener, port: number, host = '127.0.0.1
   // Keep-alive sockets from a gateway outlive single requests; make sure the
   // server side does not close them just before the client reuses them.
   server.keepAliveTimeout = 65_000;
+  let closing = false;
+  // close() ends the connections that are idle at that moment. One still
+  // busy with a request would stay open after its response, until the client
+  // or the grace period gives up, so it is closed as soon as it turns idle.
+  server.on('request', (_req, res) => {
+    res.on('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') reject(new Error(`port ${port} on ${host} is already in use`));
@@ -34,6 +43,7 @@ export function listen(handler: RequestListener, port: number, host = '127.0.0.1
         url: `http://${hostPart}:${address.port}`,
         close: () =>
           new Promise<void>((done) => {
+            closing = true;
             server.close(() => done());
             server.closeIdleConnections();
           }),
@@ -66,7 +76,7 @@ export function shutdownOnSignals(running: RunningServer, logger: Logger, graceM
           process.exit(0);
         },
         (error: unknown) => {
-          logger.error({ err: error }, 'error during shutdown');
+          logger.error(errorFields(error), 'error during shutdown');
           process.exit(1);
         },
       );
@@ -86,7 +96,9 @@ export function shutdownOnSignals(running: RunningServer, logger: Logger, graceM
 export function runMain(service: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${service} failed to start: ${message}\n`);
+    // A ConfigurationError already starts with the service name; say it once.
+    const reason = message.startsWith(`${service}: `) ? message.slice(service.length + 2) : message;
+    process.stderr.write(`${service} failed to start: ${reason}\n`);
     process.exit(1);
   });
 }

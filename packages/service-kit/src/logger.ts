@@ -44,3 +44,22 @@ export function createLogger(name: string, level = 'info', output?: string | Des
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** JWTs (three dot-separated base64url runs) and long opaque tokens, as they might appear inside an error message. */
+const TOKEN_LIKE = /[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_-]*){0,2}/g;
+
+/**
+ * Log fields for an error nobody anticipated. Stack traces stay out of the
+ * logs (they are shipped off the machine), and anything in the message that
+ * looks like a token is cut out: a library may quote a header or URL it choked
+ * on, and redaction by path cannot see inside a message string.
+ */
+export function errorFields(error: unknown): { errorName: string; errorCode?: string; errorMessage?: string } {
+  if (!(error instanceof Error)) return { errorName: typeof error };
+  const code = (error as { code?: unknown }).code;
+  return {
+    errorName: error.name,
+    ...(typeof code === 'string' || typeof code === 'number' ? { errorCode: String(code) } : {}),
+    errorMessage: error.message.replace(TOKEN_LIKE, '[redacted]').slice(0, 300),
+  };
+}

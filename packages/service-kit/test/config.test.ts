@@ -38,4 +38,42 @@ describe('loadConfig', () => {
     expect(message).toContain('PORT:');
     expect(message).toContain('ISSUER: is required but not set');
   });
+
+  it('treats every empty helper variable as unset: defaults apply, a required one is reported missing', () => {
+    const all = z.object({
+      ISSUER: env.url(),
+      EXTRA: env.optionalUrl(),
+      ENABLED: env.boolean(true),
+      LIMIT: env.integer(100, { min: 1 }),
+      LEVEL: env.logLevel(),
+    });
+    const blank = { ISSUER: '', EXTRA: '', ENABLED: '', LIMIT: '', LEVEL: '' };
+    let problems: readonly string[] = [];
+    try {
+      loadConfig('svc', all, blank);
+    } catch (error) {
+      problems = (error as ConfigurationError).problems;
+    }
+    expect(problems).toEqual(['ISSUER: is required but not set']);
+    expect(loadConfig('svc', all, { ...blank, ISSUER: 'https://a.example' })).toEqual({
+      ISSUER: 'https://a.example',
+      EXTRA: undefined,
+      ENABLED: true,
+      LIMIT: 100,
+      LEVEL: 'info',
+    });
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['a port out of range', { PORT: '70000' }, 'PORT: must be at most 65535'],
+    ['a fractional number', { TIMEOUT: '1.5' }, 'TIMEOUT: must be a whole number'],
+    ['a URL with another scheme', { ISSUER: 'ftp://login.demo.example' }, 'ISSUER: must be an http or https URL'],
+    ['an unknown boolean', { ISSUER: 'https://a.example', ENABLED: 'maybe' }, 'ENABLED:'],
+  ])('explains %s in words', (_case, variables, expected) => {
+    expect(() => loadConfig('svc', schema, { ISSUER: 'https://a.example', ...variables })).toThrow(expected);
+  });
+
+  it('normalises a base URL without its trailing slash', () => {
+    expect(loadConfig('svc', z.object({ BASE: env.baseUrl() }), { BASE: 'https://mcp.demo.example/' })).toEqual({ BASE: 'https://mcp.demo.example' });
+  });
 });

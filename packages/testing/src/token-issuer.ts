@@ -16,6 +16,8 @@ export interface TestIssuer {
   tokenEndpoint: string;
   /** Number of token exchange requests answered so far. */
   readonly exchangeCount: number;
+  /** Number of times the JWKS was fetched: shows whether a resource server caches it. */
+  readonly jwksFetchCount: number;
   /** The form fields and Authorization header of the latest exchange request. */
   readonly lastExchange: { form: URLSearchParams; authorization: string | undefined } | undefined;
   /** 'ok' answers exchanges; a number answers every exchange with that HTTP status. */
@@ -26,14 +28,19 @@ export interface TestIssuer {
   mintWithPublicKeyAsHmacSecret(claims: JWTPayload, options?: MintOptions): Promise<string>;
   /** Signed with a key that is not in the JWKS. */
   mintWithUnknownKey(claims: JWTPayload, options?: MintOptions): Promise<string>;
+  /**
+   * Key rotation: a new signing key with a new kid is published next to the
+   * old one, and `mint` signs with it from now on.
+   */
+  rotateKey(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface MintOptions {
   audience?: string;
   issuer?: string;
-  /** Seconds from now; negative for an expired token. */
-  expiresIn?: number;
+  /** Seconds from now; negative for an expired token; null for a token without exp. */
+  expiresIn?: number | null;
   /** Seconds from now for nbf. */
   notBefore?: number;
 }
@@ -71,11 +78,15 @@ function clientFromRequest(request: IncomingMessage, form: URLSearchParams): { i
 }
 
 export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
-  const kid = `test-${randomUUID()}`;
-  const { publicKey, privateKey } = await generateKeyPair('PS256', { extractable: true });
-  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'PS256', use: 'sig' };
-  const jwks = { keys: [publicJwk] };
-  const localKeys = createLocalJWKSet(jwks);
+  const newSigningKey = async () => {
+    const kid = `test-${randomUUID()}`;
+    const { publicKey, privateKey } = await generateKeyPair('PS256', { extractable: true });
+    const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'PS256', use: 'sig' };
+    return { kid, privateKey, publicJwk };
+  };
+  let signing = await newSigningKey();
+  const jwks = { keys: [signing.publicJwk] };
+  const localKeys = () => createLocalJWKSet(jwks);
   const stranger = await generateKeyPair('PS256');
 
   const clientId = options.clientId ?? 'mcp-server';
@@ -84,6 +95,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   const exchangedLifetime = options.exchangedTokenLifetime ?? 900;
 
   let exchangeCount = 0;
+  let jwksFetchCount = 0;
   let lastExchange: TestIssuer['lastExchange'];
   let baseUrl = '';
 
@@ -93,8 +105,8 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       .setProtectedHeader({ alg: 'PS256', kid: keyId, typ: 'at+jwt' })
       .setIssuer(mintOptions.issuer ?? `${baseUrl}/oauth/v2/oauth-anonymous`)
       .setIssuedAt(now)
-      .setNotBefore(now + (mintOptions.notBefore ?? 0))
-      .setExpirationTime(now + (mintOptions.expiresIn ?? 900));
+      .setNotBefore(now + (mintOptions.notBefore ?? 0));
+    if (mintOptions.expiresIn !== null) jwt.setExpirationTime(now + (mintOptions.expiresIn ?? 900));
     if (mintOptions.audience) jwt.setAudience(mintOptions.audience);
     return jwt.sign(key);
   };
@@ -114,25 +126,25 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     if (!audience) return json(400, { error: 'invalid_target' });
     let subject: JWTPayload;
     try {
-      ({ payload: subject } = await jwtVerify(form.get('subject_token') ?? '', localKeys, { audience: subjectAudience }));
+      ({ payload: subject } = await jwtVerify(form.get('subject_token') ?? '', localKeys(), { audience: subjectAudience }));
     } catch {
       return json(400, { error: 'invalid_grant', error_description: 'subject token rejected' });
     }
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = Math.max(1, Math.min(exchangedLifetime, (subject.exp ?? now) - now));
     const { aud: _aud, exp: _exp, iat: _iat, nbf: _nbf, jti: _jti, iss: _iss, ...kept } = subject;
-    const token = await sign({ ...kept, act: { sub: clientId } }, privateKey, kid, { audience, expiresIn });
+    const token = await sign({ ...kept, act: { sub: clientId } }, signing.privateKey, signing.kid, { audience, expiresIn });
     return json(200, { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: expiresIn });
   };
 
   const server: Server = createServer((request, response) => {
     const route = `${request.method} ${request.url}`;
-    const answer =
-      route === 'GET /oauth/v2/oauth-anonymous/jwks'
-        ? Promise.resolve(json(200, jwks))
-        : route === 'POST /oauth/v2/oauth-token'
-          ? exchange(request)
-          : Promise.resolve(json(404, { error: 'not_found' }));
+    let answer: Promise<{ status: number; body: string }>;
+    if (route === 'GET /oauth/v2/oauth-anonymous/jwks') {
+      jwksFetchCount += 1;
+      answer = Promise.resolve(json(200, jwks));
+    } else if (route === 'POST /oauth/v2/oauth-token') answer = exchange(request);
+    else answer = Promise.resolve(json(404, { error: 'not_found' }));
     answer.then(
       ({ status, body }) => {
         response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -154,11 +166,14 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     get exchangeCount() {
       return exchangeCount;
     },
+    get jwksFetchCount() {
+      return jwksFetchCount;
+    },
     get lastExchange() {
       return lastExchange;
     },
     exchangeMode: 'ok',
-    mint: (claims, mintOptions) => sign(claims, privateKey, kid, mintOptions),
+    mint: (claims, mintOptions) => sign(claims, signing.privateKey, signing.kid, mintOptions),
     mintUnsigned: (claims, mintOptions = {}) => {
       const now = Math.floor(Date.now() / 1000);
       const jwt = new UnsecuredJWT(claims)
@@ -170,9 +185,9 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     },
     mintWithPublicKeyAsHmacSecret: async (claims, mintOptions = {}) => {
       const now = Math.floor(Date.now() / 1000);
-      const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
+      const secret = new TextEncoder().encode(JSON.stringify(signing.publicJwk));
       const jwt = new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256', kid })
+        .setProtectedHeader({ alg: 'HS256', kid: signing.kid })
         .setIssuer(mintOptions.issuer ?? `${baseUrl}/oauth/v2/oauth-anonymous`)
         .setIssuedAt(now)
         .setExpirationTime(now + (mintOptions.expiresIn ?? 900));
@@ -180,6 +195,10 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       return jwt.sign(secret);
     },
     mintWithUnknownKey: (claims, mintOptions) => sign(claims, stranger.privateKey, `unknown-${randomUUID()}`, mintOptions),
+    rotateKey: async () => {
+      signing = await newSigningKey();
+      jwks.keys.push(signing.publicJwk);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
