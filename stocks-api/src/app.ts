@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { requireAccessToken, type AccessTokenVerifier } from '@mcp-demo/access-token';
-import { errorHandler, notFound, requestContext, type Logger } from '@mcp-demo/service-kit';
+import { errorHandler, healthCheck, notFound, requestContext, type Logger } from '@mcp-demo/service-kit';
 import type { Stock } from './domain/catalogue.ts';
 import { ordersRouter } from './routes/orders.ts';
 import { stocksRouter } from './routes/stocks.ts';
@@ -24,9 +24,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger));
 
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.get('/health', healthCheck());
 
   app.use(
     '/stocks',

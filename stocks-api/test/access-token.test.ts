@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tamperSignature, unusedPort } from '@mcp-demo/testing';
 import { AUDIENCE, challenge, MCP_AUDIENCE, MCP_CLIENT_CLAIMS, startTestApi, type TestApi } from './support.ts';
 
 let api: TestApi;
@@ -9,12 +10,6 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const INVALID = 'Missing, invalid or expired access token';
-
-function tamper(token: string): string {
-  const [header, payload, signature = ''] = token.split('.');
-  const flipped = (signature.startsWith('A') ? 'B' : 'A') + signature.slice(1);
-  return `${header}.${payload}.${flipped}`;
-}
 
 describe('access token validation on GET /stocks', () => {
   it('accepts a valid token', async () => {
@@ -34,7 +29,7 @@ describe('access token validation on GET /stocks', () => {
     ['unsigned (alg none)', async () => api.issuer.mintUnsigned(MCP_CLIENT_CLAIMS, { audience: AUDIENCE }), INVALID],
     ['HS256 signed with the public key', () => api.issuer.mintWithPublicKeyAsHmacSecret(MCP_CLIENT_CLAIMS, { audience: AUDIENCE }), INVALID],
     ['signed by an unknown key', () => api.issuer.mintWithUnknownKey(MCP_CLIENT_CLAIMS, { audience: AUDIENCE }), INVALID],
-    ['tampered with', async () => tamper(await api.mint(MCP_CLIENT_CLAIMS)), INVALID],
+    ['tampered with', async () => tamperSignature(await api.mint(MCP_CLIENT_CLAIMS)), INVALID],
     ['not a JWT at all', async () => 'opaque-token-the-gateway-should-have-swapped', INVALID],
   ])('answers 401 to a token that is %s', async (_case, makeToken, description) => {
     const response = await api.get('/stocks', await makeToken());
@@ -93,5 +88,24 @@ describe('access token validation on GET /stocks', () => {
     const order = await api.post('/stocks/acme-robotics/orders', '{not json');
     expect(order.status).toBe(401);
     expect(order.headers.get('www-authenticate')).toBe(challenge('invalid_token', INVALID));
+  });
+});
+
+describe('when the signing keys cannot be fetched', () => {
+  it('answers 503 with Retry-After and no challenge, so clients retry rather than re-authorize', async () => {
+    const keyless = await startTestApi({ jwksUri: `http://127.0.0.1:${await unusedPort()}/jwks` });
+    try {
+      const response = await keyless.get('/stocks', await keyless.mint(MCP_CLIENT_CLAIMS));
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(await response.json()).toEqual({
+        code: 'authorization_server_unavailable',
+        message: 'The token signing keys could not be fetched; try again later',
+      });
+      expect((await keyless.get('/health')).status).toBe(200);
+    } finally {
+      await keyless.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@mcp-demo/service-kit';
 import { BUNDLED_STOCKS_FILE, loadSettings } from '../src/config.ts';
@@ -71,7 +73,17 @@ describe('settings', () => {
     expect(message).toContain('JWKS_URI: is required but not set');
   });
 
-  it.each(['HS256', 'none', 'PS256,HS512', ''])('refuses ALGORITHMS=%j', (value) => {
+  it('reads a blank variable as unset, so the default applies', () => {
+    const blank = { PORT: '', HOST: '', AUDIENCE: '', ALGORITHMS: '', REQUIRED_SCOPE: '', CLOCK_TOLERANCE_SECONDS: '', STOCKS_DATA_FILE: '', LOG_LEVEL: '' };
+    expect(loadSettings({ ...REQUIRED, ...blank })).toEqual(loadSettings(REQUIRED));
+  });
+
+  it('accepts its own .env.example as it is', async () => {
+    const example = parseEnv(await readFile(fileURLToPath(new URL('../.env.example', import.meta.url)), 'utf8'));
+    expect(loadSettings(example)).toMatchObject({ PORT: 3001, HOST: '127.0.0.1', AUDIENCE: 'https://api.demo.example', ALGORITHMS: ['PS256'] });
+  });
+
+  it.each(['HS256', 'none', 'PS256,HS512', ','])('refuses ALGORITHMS=%j', (value) => {
     expect(problemsOf({ ...REQUIRED, ALGORITHMS: value })).toMatch(/^\s+- ALGORITHMS: /m);
   });
 

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
+import { startServiceProcess, startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
 import { AUDIENCE, MCP_CLIENT_CLAIMS } from './support.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const ENV_EXAMPLE = fileURLToPath(new URL('../.env.example', import.meta.url));
 
 let issuer: TestIssuer;
 
@@ -14,36 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => issuer.close());
 
-function start(env: Record<string, string>): ChildProcessWithoutNullStreams {
-  // Only the variables given here, so a developer's own .env or shell cannot change the outcome.
-  return spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env } });
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr, stdout })));
-}
-
-/** Resolves with the parsed log line whose msg matches. */
-function logLine(child: ChildProcessWithoutNullStreams, msg: string): Promise<Record<string, unknown>> {
-  const lines = createInterface({ input: child.stdout });
-  return new Promise((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === msg) resolve(entry);
-    });
-    child.on('close', (code) => reject(new Error(`exited with ${code} before logging "${msg}"`)));
-  });
-}
+/** The service as its README starts it: the settings of .env.example, with `env` on top as shell variables would be. */
+const start = (env: Record<string, string>) => startServiceProcess(MAIN, { envFile: ENV_EXAMPLE, env });
 
 describe('the service process', () => {
-  it('starts, serves, and stops cleanly on SIGTERM', async () => {
-    const child = start({ ISSUER: issuer.issuer, JWKS_URI: issuer.jwksUri, PORT: '0', LOG_LEVEL: 'info' });
-    const exited = exitOf(child);
-    const listening = await logLine(child, 'stocks API listening');
+  it('starts from .env.example, serves, stops cleanly on SIGTERM, and logs no token even at trace level', async () => {
+    const service = start({ ISSUER: issuer.issuer, JWKS_URI: issuer.jwksUri, PORT: '0', LOG_LEVEL: 'trace' });
+    const listening = await service.logLine('stocks API listening');
     expect(listening).toMatchObject({ service: 'stocks-api', issuer: issuer.issuer, audience: AUDIENCE });
 
     const url = String(listening.url);
@@ -51,26 +27,28 @@ describe('the service process', () => {
     const response = await fetch(`${url}/stocks`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { region: string }).region).toBe('USA');
+    const expired = await issuer.mint(MCP_CLIENT_CLAIMS, { audience: AUDIENCE, expiresIn: -60 });
+    expect((await fetch(`${url}/stocks`, { headers: { authorization: `Bearer ${expired}` } })).status).toBe(401);
 
-    child.kill('SIGTERM');
-    const { code, stdout } = await exited;
+    service.child.kill('SIGTERM');
+    const { code, stdout } = await service.exited;
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"stopped"');
-    expect(stdout).not.toContain(token.split('.')[2]);
+    expect(stdout).toContain('"msg":"access token accepted"');
+    expect(stdout).toContain('"msg":"access token rejected"');
+    for (const seen of [token, expired]) expect(stdout).not.toContain(seen.split('.')[2]);
+    expect(stdout).not.toContain('eyJ');
   });
 
   it('refuses to start with a bad ISSUER, naming it without a stack trace', async () => {
-    const { code, stderr } = await exitOf(start({ ISSUER: 'not a url', JWKS_URI: issuer.jwksUri }));
+    const { code, stderr } = await start({ ISSUER: 'not a url', JWKS_URI: issuer.jwksUri }).exited;
     expect(code).toBe(1);
-    expect(stderr).toContain('stocks-api failed to start');
-    expect(stderr).toMatch(/- ISSUER: /);
+    expect(stderr).toMatch(/^stocks-api failed to start: invalid configuration\n {2}- ISSUER: must be an http or https URL\n$/);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses to start when the stock catalogue cannot be read', async () => {
-    const { code, stderr } = await exitOf(
-      start({ ISSUER: issuer.issuer, JWKS_URI: issuer.jwksUri, STOCKS_DATA_FILE: '/nonexistent/stocks.json' }),
-    );
+    const { code, stderr } = await start({ ISSUER: issuer.issuer, JWKS_URI: issuer.jwksUri, STOCKS_DATA_FILE: '/nonexistent/stocks.json' }).exited;
     expect(code).toBe(1);
     expect(stderr).toContain('STOCKS_DATA_FILE /nonexistent/stocks.json cannot be read (ENOENT)');
   });

@@ -55,13 +55,16 @@ function capturingLogger(lines: string[]): Logger {
   return pino({ level: 'trace' }, sink);
 }
 
-/** The real app on a free port, trusting an in-test issuer through its JWKS URL. */
-export async function startTestApi(): Promise<TestApi> {
+/**
+ * The real app on a free port, trusting an in-test issuer through its JWKS
+ * URL (or through `jwksUri`, to see what happens when the keys are elsewhere).
+ */
+export async function startTestApi(options: { jwksUri?: string } = {}): Promise<TestApi> {
   const issuer = await startTestIssuer();
   const logLines: string[] = [];
   const verifier = createAccessTokenVerifier(
     { issuer: issuer.issuer, audience: AUDIENCE, algorithms: ['PS256'], requiredScope: SCOPE, clockToleranceSeconds: 5 },
-    remoteKeySet(issuer.jwksUri),
+    remoteKeySet(options.jwksUri ?? issuer.jwksUri),
   );
   const app = createApp({
     verifier,

@@ -1,7 +1,6 @@
 import express, { type Express } from 'express';
-import { errorHandler, notFound, requestContext, type Logger } from '@mcp-demo/service-kit';
+import { errorHandler, healthCheck, notFound, requestContext, type Logger } from '@mcp-demo/service-kit';
 import type { Config } from './config.ts';
-import { healthRoute } from './http/health.ts';
 import { mcpRoute } from './http/mcp-route.ts';
 import { protectedResourceMetadataRoute } from './http/protected-resource-metadata.ts';
 import type { Services } from './services.ts';
@@ -15,7 +14,7 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger));
-  app.use(healthRoute());
+  app.get('/health', healthCheck());
   app.use(protectedResourceMetadataRoute(deps.config));
   app.use(mcpRoute(deps));
   app.use(notFound());

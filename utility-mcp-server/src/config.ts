@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accessTokenPolicyOf, accessTokenVariables } from '@mcp-demo/access-token';
 import { env, loadConfig } from '@mcp-demo/service-kit';
+import { PROTECTED_RESOURCE_METADATA_PATH } from './http/protected-resource-metadata.ts';
 
 export const SERVICE_NAME = 'utility-mcp-server';
 
@@ -45,7 +46,7 @@ const settings = z
     logLevel: raw.LOG_LEVEL,
     /** The MCP endpoint as clients name it; RFC 9728 resource identifiers keep the trailing slash. */
     resource: `${raw.EXTERNAL_BASE_URL}/`,
-    resourceMetadataUrl: `${raw.EXTERNAL_BASE_URL}/.well-known/oauth-protected-resource`,
+    resourceMetadataUrl: `${raw.EXTERNAL_BASE_URL}${PROTECTED_RESOURCE_METADATA_PATH}`,
     resourceName: raw.RESOURCE_NAME,
     authorizationServer: raw.AUTHORIZATION_SERVER ?? raw.ISSUER,
     jwksUri: raw.JWKS_URI,

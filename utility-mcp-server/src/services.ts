@@ -14,14 +14,14 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(config: Config, logger?: Logger): Services {
+export function createServices(config: Config, logger: Logger): Services {
   const verifier = createAccessTokenVerifier(config.accessToken, remoteKeySet(config.jwksUri, { timeoutMs: config.upstreamTimeoutMs }));
   const tokenExchange = createTokenExchangeClient(config.tokenExchange, config.upstreamTimeoutMs);
   // One line per real exchange (cache misses only): operators can see the cost
   // of agent traffic at the authorization server from this service's log.
   const exchange = async (subjectToken: string) => {
     const exchanged = await tokenExchange.exchange(subjectToken);
-    logger?.info({ expiresAt: exchanged.expiresAt }, 'token exchanged');
+    logger.info({ expiresAt: exchanged.expiresAt }, 'token exchanged');
     return exchanged;
   };
   const exchangeCache = createExchangeCache(exchange, config.exchangeCache);

@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@mcp-demo/service-kit';
 import { readConfig } from '../src/config.ts';
@@ -68,6 +71,41 @@ describe('configuration', () => {
     expect(config.allowedHosts).toEqual(['mcp.demo.example', 'localhost']);
     expect(config.allowedOrigins).toEqual(['http://localhost:6274', 'https://www.client.example']);
     expect(problemsOf({ ...required, ALLOWED_HOSTS: 'mcp.demo.example:443' })[0]).toMatch(/^ALLOWED_HOSTS/);
+  });
+
+  it('reads a blank variable as unset, so the default applies (an empty cache size does not turn the cache off)', () => {
+    const blank = {
+      PORT: '',
+      HOST: '',
+      RESOURCE_NAME: '',
+      AUTHORIZATION_SERVER: '',
+      AUDIENCE: '',
+      ALGORITHMS: '',
+      CLIENT_ID: '',
+      API_AUDIENCE: '',
+      UPSTREAM_TIMEOUT_MS: '',
+      EXCHANGE_CACHE_MAX_ENTRIES: '',
+      EXCHANGE_EXPIRY_MARGIN_SECONDS: '',
+      ALLOWED_HOSTS: '',
+      ALLOWED_ORIGINS: '',
+      LOG_LEVEL: '',
+    };
+    expect(readConfig({ ...required, ...blank })).toEqual(readConfig(required));
+  });
+
+  it('reports a blank required variable as not set', () => {
+    expect(problemsOf({ ...required, CLIENT_SECRET: '', ISSUER: '' })).toEqual(['ISSUER: is required but not set', 'CLIENT_SECRET: is required but not set']);
+  });
+
+  it('checks the access token variables exactly as the stocks API does', () => {
+    expect(problemsOf({ ...required, CLOCK_TOLERANCE_SECONDS: '3600' })).toEqual(['CLOCK_TOLERANCE_SECONDS: must be at most 300']);
+    expect(problemsOf({ ...required, REQUIRED_SCOPE: 'stocks/read "x"' })[0]).toMatch(/^REQUIRED_SCOPE: must be space separated scope tokens/);
+    expect(problemsOf({ ...required, UPSTREAM_TIMEOUT_MS: '10' })).toEqual(['UPSTREAM_TIMEOUT_MS: must be at least 100']);
+  });
+
+  it('accepts its own .env.example as it is', async () => {
+    const example = parseEnv(await readFile(fileURLToPath(new URL('../.env.example', import.meta.url)), 'utf8'));
+    expect(readConfig(example)).toMatchObject({ port: 3000, host: '127.0.0.1', tokenExchange: { clientId: 'mcp-server', clientAuthMethod: 'client_secret_basic' } });
   });
 
   it('lets AUTHORIZATION_SERVER differ from the issuer', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
+import { startTestIssuer, tamperSignature, unusedPort, type TestIssuer } from '@mcp-demo/testing';
 import { INITIALIZE, postMcp, rawRequest } from './support/http-client.ts';
 import { MCP_AUDIENCE, RESOURCE_METADATA, startMcpServer, testEnvironment, type RunningMcpServer } from './support/mcp-server.ts';
 
@@ -42,11 +42,7 @@ describe('access token validation on the MCP endpoint', () => {
     expect(response.headers['www-authenticate']).toBe(challenge('invalid_token', 'Missing, invalid or expired access token'));
   });
 
-  const tampered = async () => {
-    const token = await issuer.mint(claims, { audience: MCP_AUDIENCE });
-    const [header, payload, signature = ''] = token.split('.');
-    return `${header}.${payload}.${(signature.startsWith('A') ? 'B' : 'A') + signature.slice(1)}`;
-  };
+  const tampered = async () => tamperSignature(await issuer.mint(claims, { audience: MCP_AUDIENCE }));
 
   it.each([
     ['expired', () => issuer.mint(claims, { audience: MCP_AUDIENCE, expiresIn: -60 }), 'The access token has expired'],
@@ -81,6 +77,22 @@ describe('access token validation on the MCP endpoint', () => {
     const description = 'The access token lacks the required scope stocks/read';
     expect(response.headers['www-authenticate']).toBe(challenge('insufficient_scope', description));
     expect(response.json()).toEqual({ code: 'insufficient_scope', message: description });
+  });
+});
+
+describe('signing keys that cannot be fetched', () => {
+  it('answer 503 without a challenge, so clients retry instead of re-authorizing, and the server keeps serving', async () => {
+    const orphan = await startMcpServer(testEnvironment(issuer, undefined, { JWKS_URI: `http://127.0.0.1:${await unusedPort()}/jwks` }));
+    try {
+      const response = await postMcp(orphan.url, { token: await issuer.mint(claims, { audience: MCP_AUDIENCE }) });
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.headers['www-authenticate']).toBeUndefined();
+      expect(response.json()).toEqual({ code: 'authorization_server_unavailable', message: 'The token signing keys could not be fetched; try again later' });
+      expect((await rawRequest(orphan.url, { path: '/health' })).status).toBe(200);
+    } finally {
+      await orphan.close();
+    }
   });
 });
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIssuer, type MintOptions, type TestIssuer } from '@mcp-demo/testing';
+import { startTestIssuer, unusedPort, type MintOptions, type TestIssuer } from '@mcp-demo/testing';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../src/oauth/token-exchange.ts';
-import { API_AUDIENCE, REFUSAL, STOCKS, startFakeStocksApi, type FakeStocksApi } from './support/fake-stocks-api.ts';
+import { API_AUDIENCE, NO_REGION, REFUSAL, STOCKS, startFakeStocksApi, type FakeStocksApi } from './support/fake-stocks-api.ts';
 import {
   callTool,
-  closedPort,
   connectClient,
   MCP_AUDIENCE,
   startMcpServer,
@@ -248,8 +247,7 @@ describe('failures become tool errors', () => {
   });
 
   it('reports an unreachable token endpoint as a temporary authorization server outage', async () => {
-    const port = await closedPort();
-    const orphan = await start({ TOKEN_ENDPOINT: `http://127.0.0.1:${port}/oauth/v2/oauth-token` });
+    const orphan = await start({ TOKEN_ENDPOINT: `http://127.0.0.1:${await unusedPort()}/oauth/v2/oauth-token` });
     const result = await withClient(orphan.url, await mint(), (client) => callTool(client, 'fetch-stock-prices'));
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/^The authorization server is unavailable right now/);
@@ -262,7 +260,7 @@ describe('failures become tool errors', () => {
       try {
         const failed = await callTool(client, 'fetch-stock-prices');
         expect(failed.isError).toBe(true);
-        expect(textOf(failed)).toBe('The stocks API is unavailable right now; try again later.');
+        expect(textOf(failed)).toBe('The stocks API is unavailable right now. This is temporary; try again later.');
       } finally {
         await api.start();
       }
@@ -279,7 +277,7 @@ describe('failures become tool errors', () => {
       try {
         const failed = await callTool(client, 'fetch-stock-prices');
         expect(failed.isError).toBe(true);
-        expect(textOf(failed)).toBe('The stocks API is unavailable right now; try again later.');
+        expect(textOf(failed)).toBe('The stocks API is unavailable right now. This is temporary; try again later.');
       } finally {
         api.mode = 'ok';
       }
@@ -296,6 +294,14 @@ describe('failures become tool errors', () => {
     } finally {
       api.mode = 'ok';
     }
+  });
+
+  it('passes on the stocks API finding the token insufficient, without blaming AI agents', async () => {
+    // Region is the API's business: the MCP server accepts the token, and the tool explains the API's answer.
+    const { region: _region, ...regionless } = john;
+    const result = await withClient(server.url, await mint(regionless), (client) => callTool(client, 'fetch-stock-prices'));
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(`The stocks API refused the request for what the access token grants: ${NO_REGION}`);
   });
 
   it('exchanges afresh after the stocks API rejected the exchanged token', async () => {

@@ -47,6 +47,15 @@ describe('token exchange client', () => {
     await endpoint?.close();
   });
 
+  it('reuses keep-alive connections for consecutive exchanges', async () => {
+    endpoint.answer = { status: 200, body: JSON.stringify({ access_token: 'api-token', token_type: 'Bearer', expires_in: 900 }) };
+    await client.exchange('warm-up');
+    const before = endpoint.connections;
+    for (let call = 0; call < 5; call += 1) await client.exchange(`subject-${call}`);
+    // The pool may open a second connection while the first finishes a response; without reuse each call would open its own.
+    expect(endpoint.connections - before).toBeLessThanOrEqual(1);
+  });
+
   it('posts a form to the configured path and query', async () => {
     endpoint.answer = { status: 200, body: JSON.stringify({ access_token: 'api-token', token_type: 'Bearer', expires_in: 900 }) };
     await client.exchange('subject');
@@ -141,6 +150,31 @@ describe('stocks API client', () => {
   ])('classifies %j as %s', async (answer, failure) => {
     api.answer = answer;
     expect((await failureOf(client.listStocks('api-token'))).failure).toBe(failure);
+  });
+
+  it('reuses keep-alive connections for consecutive calls', async () => {
+    api.answer = { status: 200, body: '{}' };
+    await client.listStocks('api-token');
+    const before = api.connections;
+    for (let call = 0; call < 5; call += 1) await client.getStock('api-token', `id-${call}`);
+    // The pool may open a second connection while the first finishes a response; without reuse each call would open its own.
+    expect(api.connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('tells a refusal of AI agents from a token that lacks a grant, by the Bearer challenge on the 403', async () => {
+    const message = 'The access token carries no region claim';
+    api.answer = {
+      status: 403,
+      body: JSON.stringify({ code: 'missing_region', message }),
+      headers: { 'www-authenticate': `Bearer error="insufficient_scope", error_description="${message}"` },
+    };
+    const insufficient = await failureOf(client.listStocks('api-token'));
+    expect(insufficient.failure).toBe('stocks_api_insufficient_token');
+    expect(insufficient.message).toBe(`The stocks API refused the request for what the access token grants: ${message}`);
+    api.answer = { status: 403, body: JSON.stringify({ code: 'forbidden_for_ai_agents', message: 'No agents here' }) };
+    const refused = await failureOf(client.listStocks('api-token'));
+    expect(refused.failure).toBe('stocks_api_refused_agent');
+    expect(refused.message).toBe('The stocks API refused this operation to AI agents: No agents here');
   });
 
   it("keeps the API's refusal readable but bounded and on one line", async () => {

@@ -4,7 +4,6 @@ export {
   AccessTokenError,
   createAccessTokenVerifier,
   remoteKeySet,
-  scopesOf,
   type AccessTokenClaims,
   type AccessTokenPolicy,
   type AccessTokenVerifier,

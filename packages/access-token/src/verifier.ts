@@ -47,7 +47,7 @@ export interface AccessTokenVerifier {
   verify(token: string): Promise<AccessTokenClaims>;
 }
 
-export function scopesOf(claims: JWTPayload): Set<string> {
+function scopesOf(claims: JWTPayload): Set<string> {
   const scope = claims.scope;
   if (typeof scope === 'string') return new Set(scope.split(' ').filter(Boolean));
   if (Array.isArray(scope)) return new Set(scope.filter((s): s is string => typeof s === 'string'));

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
+import { startTestIssuer, tamperSignature, type TestIssuer } from '@mcp-demo/testing';
 import { AccessTokenError, bearerChallenge, createAccessTokenVerifier, readBearerToken, remoteKeySet, type AccessTokenVerifier } from '../src/index.ts';
 
 const AUDIENCE = 'https://api.demo.example';
@@ -44,12 +46,7 @@ describe('access token verifier', () => {
     ['unknown kid', () => issuer.mintWithUnknownKey(claims, { audience: AUDIENCE }), 'Missing, invalid or expired access token'],
     [
       'tampered signature',
-      async () => {
-        const token = await issuer.mint(claims, { audience: AUDIENCE });
-        const [header, payload, signature = ''] = token.split('.');
-        const flipped = (signature.startsWith('A') ? 'B' : 'A') + signature.slice(1);
-        return `${header}.${payload}.${flipped}`;
-      },
+      async () => tamperSignature(await issuer.mint(claims, { audience: AUDIENCE })),
       'Missing, invalid or expired access token',
     ],
     ['garbage', async () => 'not-a-jwt', 'Missing, invalid or expired access token'],
@@ -57,6 +54,11 @@ describe('access token verifier', () => {
     const error = await rejection(await make());
     expect(error.code).toBe('invalid_token');
     expect(error.message).toBe(message);
+  });
+
+  it('rejects a token without exp: a token that never expires is not accepted', async () => {
+    const error = await rejection(await issuer.mint(claims, { audience: AUDIENCE, expiresIn: null }));
+    expect(error.code).toBe('invalid_token');
   });
 
   it('tolerates small clock skew', async () => {
@@ -102,7 +104,93 @@ describe('bearer challenge', () => {
   });
 });
 
+describe('remote key set', () => {
+  const policy = (trusted: TestIssuer) => ({
+    issuer: trusted.issuer,
+    audience: AUDIENCE,
+    algorithms: ['PS256'] as const,
+    requiredScope: 'stocks/read',
+    clockToleranceSeconds: 5,
+  });
+
+  it('is fetched once and then served from its cache', async () => {
+    const own = await startTestIssuer();
+    try {
+      const cached = createAccessTokenVerifier(policy(own), remoteKeySet(own.jwksUri));
+      for (let call = 0; call < 5; call += 1) await cached.verify(await own.mint(claims, { audience: AUDIENCE }));
+      expect(own.jwksFetchCount).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('is fetched again when a token names a key id it does not hold, so rotated keys are picked up', async () => {
+    const own = await startTestIssuer();
+    try {
+      const rotating = createAccessTokenVerifier(policy(own), remoteKeySet(own.jwksUri, { cooldownMs: 0 }));
+      await rotating.verify(await own.mint(claims, { audience: AUDIENCE }));
+      await own.rotateKey();
+      await expect(rotating.verify(await own.mint(claims, { audience: AUDIENCE }))).resolves.toMatchObject({ sub: claims.sub });
+      expect(own.jwksFetchCount).toBe(2);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('is not fetched again for every unknown key id while cooling down', async () => {
+    const own = await startTestIssuer();
+    try {
+      const guarded = createAccessTokenVerifier(policy(own), remoteKeySet(own.jwksUri));
+      await guarded.verify(await own.mint(claims, { audience: AUDIENCE }));
+      for (let call = 0; call < 5; call += 1) {
+        const error = await guarded.verify(await own.mintWithUnknownKey(claims, { audience: AUDIENCE })).then(
+          () => undefined,
+          (e: unknown) => e as AccessTokenError,
+        );
+        expect(error?.code).toBe('invalid_token');
+      }
+      expect(own.jwksFetchCount).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+/** A JWKS endpoint that answers whatever the test says, at the test issuer's path. */
+async function brokenKeySet(answer: { status: number; body: string }): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('key set unavailable', () => {
+  it.each([
+    ['answers 500', { status: 500, body: '{"error":"server_error"}' }],
+    ['answers 404', { status: 404, body: '' }],
+    ['answers something that is not JSON', { status: 200, body: '<html>maintenance</html>' }],
+    ['answers JSON that is not a key set', { status: 200, body: '{"keys": "none"}' }],
+  ])('reports a JWKS endpoint that %s as unavailable, not as an invalid token', async (_case, answer) => {
+    const endpoint = await brokenKeySet(answer);
+    try {
+      const broken = createAccessTokenVerifier(
+        { issuer: issuer.issuer, audience: AUDIENCE, algorithms: ['PS256'], requiredScope: 'stocks/read', clockToleranceSeconds: 5 },
+        remoteKeySet(endpoint.url),
+      );
+      const error = await broken.verify(await issuer.mint(claims, { audience: AUDIENCE })).then(
+        () => undefined,
+        (e: unknown) => e as AccessTokenError,
+      );
+      expect(error?.code).toBe('unavailable');
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('reports a key set that cannot be fetched as unavailable, not as an invalid token', async () => {
     const gone = await startTestIssuer();
     const token = await gone.mint(claims, { audience: AUDIENCE });

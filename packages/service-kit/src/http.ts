@@ -65,6 +65,18 @@ export function requestContext(logger: Logger): RequestHandler {
   };
 }
 
+/**
+ * GET /health: liveness only. An upstream that is down (the authorization
+ * server, an API) shows in the answers that need it, not here, so that an
+ * orchestrator does not restart a healthy process for someone else's outage.
+ */
+export function healthCheck(): RequestHandler {
+  return (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ok' });
+  };
+}
+
 export function notFound(): RequestHandler {
   return (_req, res) => sendError(res, 404, 'not_found', 'The requested resource does not exist');
 }

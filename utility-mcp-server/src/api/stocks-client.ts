@@ -1,6 +1,5 @@
-import type { Dispatcher } from 'undici';
-import { isResponseTooLarge, safeUpstreamText, transportErrorCode, UpstreamError } from '../upstream/errors.ts';
-import { createUpstreamPool, requestTarget } from '../upstream/pool.ts';
+import { safeUpstreamText, UpstreamError } from '../upstream/errors.ts';
+import { createUpstreamPool, parseJson, requestTarget, requestText, type UpstreamAnswer } from '../upstream/pool.ts';
 
 /** Calls the stocks API with an access token issued for it; answers are returned as parsed JSON. */
 export interface StocksApiClient {
@@ -9,7 +8,7 @@ export interface StocksApiClient {
   close(): Promise<void>;
 }
 
-const UNAVAILABLE = 'The stocks API is unavailable right now; try again later.';
+const UNAVAILABLE = 'The stocks API is unavailable right now. This is temporary; try again later.';
 
 function unavailable(detail: string | undefined, status?: number): UpstreamError {
   return new UpstreamError('stocks_api_unavailable', UNAVAILABLE, { status, detail });
@@ -19,25 +18,16 @@ function invalidResponse(status: number, detail: string): UpstreamError {
   return new UpstreamError('stocks_api_invalid_response', `The stocks API gave an unexpected answer (HTTP ${status}).`, { status, detail });
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false };
-  }
-}
-
 /** The API's own explanation, from its {"code","message"} error body. */
 function apiMessage(body: unknown): string | undefined {
   return safeUpstreamText((body as { message?: unknown } | null)?.message);
 }
 
-function interpret(status: number, text: string, notFound: string): unknown {
-  const parsed = parseJson(text);
-  const body = parsed.ok ? parsed.value : undefined;
+function interpret({ status, headers, text }: UpstreamAnswer, notFound: string): unknown {
+  const body = parseJson(text);
   if (status === 200) {
-    if (!parsed.ok) throw invalidResponse(status, 'body is not JSON');
-    return parsed.value;
+    if (body === undefined) throw invalidResponse(status, 'body is not JSON');
+    return body;
   }
   if (status === 401) {
     throw new UpstreamError(
@@ -48,6 +38,13 @@ function interpret(status: number, text: string, notFound: string): unknown {
   }
   if (status === 403) {
     const reason = apiMessage(body);
+    // The API's contract: a 403 with a Bearer challenge means the token lacks
+    // something the user grants (a scope, the region claim); its rules about
+    // AI agents refuse without one, since no token would change the client.
+    if (headers['www-authenticate'] !== undefined) {
+      const message = `The stocks API refused the request for what the access token grants${reason ? `: ${reason}` : '.'}`;
+      throw new UpstreamError('stocks_api_insufficient_token', message, { status });
+    }
     throw new UpstreamError('stocks_api_refused_agent', `The stocks API refused this operation to AI agents${reason ? `: ${reason}` : '.'}`, {
       status,
       detail: safeUpstreamText((body as { code?: unknown } | null)?.code, 64),
@@ -69,24 +66,12 @@ export function createStocksApiClient(baseUrl: string, timeoutMs: number): Stock
   const get = async (path: string, accessToken: string, notFound: string): Promise<unknown> => {
     const target = new URL(base);
     target.pathname = `${basePath}${path}`;
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await pool.request({
-        method: 'GET',
-        path: requestTarget(target),
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      });
-    } catch (error) {
-      throw unavailable(transportErrorCode(error));
-    }
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (error) {
-      if (isResponseTooLarge(error)) throw invalidResponse(response.statusCode, 'response too large');
-      throw unavailable(transportErrorCode(error), response.statusCode);
-    }
-    return interpret(response.statusCode, text, notFound);
+    const answer = await requestText(
+      pool,
+      { method: 'GET', path: requestTarget(target), headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } },
+      { unavailable, invalidResponse },
+    );
+    return interpret(answer, notFound);
   };
 
   return {

@@ -1,9 +1,9 @@
 import { Router, type RequestHandler } from 'express';
 import { requireAccessToken, type AccessTokenVerifier } from '@mcp-demo/access-token';
+import { errorFields } from '@mcp-demo/service-kit';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { StocksApiClient } from '../api/stocks-client.ts';
 import type { Config } from '../config.ts';
-import { errorFields } from '../logging.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import type { ExchangeCache } from '../oauth/exchange-cache.ts';
 import { toAuthInfo } from '../security/auth-info.ts';

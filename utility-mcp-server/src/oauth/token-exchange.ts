@@ -1,7 +1,6 @@
-import type { Dispatcher } from 'undici';
 import type { ClientAuthMethod } from '../config.ts';
-import { isResponseTooLarge, safeUpstreamText, transportErrorCode, UpstreamError } from '../upstream/errors.ts';
-import { createUpstreamPool, requestTarget } from '../upstream/pool.ts';
+import { safeUpstreamText, UpstreamError } from '../upstream/errors.ts';
+import { createUpstreamPool, parseJson, requestTarget, requestText, type UpstreamAnswer } from '../upstream/pool.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -70,21 +69,13 @@ function invalidResponse(status: number, detail: string): UpstreamError {
   );
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** An OAuth error code is shown to the user only when it looks like one (RFC 6749 section 5.2 charset). */
 function oauthErrorCode(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error;
   return typeof error === 'string' && /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(error) ? error : undefined;
 }
 
-function interpret(status: number, text: string, now: number): ExchangedToken {
+function interpret({ status, text }: UpstreamAnswer, now: number): ExchangedToken {
   const body = parseJson(text);
   if (status === 429 || status >= 500) throw unavailable(oauthErrorCode(body) ?? `http_${status}`, status);
   if (status === 400 || status === 401 || status === 403) {
@@ -131,21 +122,13 @@ export function createTokenExchangeClient(settings: TokenExchangeSettings, timeo
       }
 
       const requestedAt = Math.floor(Date.now() / 1000);
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await pool.request({ method: 'POST', path: requestTarget(endpoint), headers, body: form.toString() });
-      } catch (error) {
-        throw unavailable(transportErrorCode(error));
-      }
-      let text: string;
-      try {
-        text = await response.body.text();
-      } catch (error) {
-        if (isResponseTooLarge(error)) throw invalidResponse(response.statusCode, 'response too large');
-        throw unavailable(transportErrorCode(error), response.statusCode);
-      }
+      const answer = await requestText(
+        pool,
+        { method: 'POST', path: requestTarget(endpoint), headers, body: form.toString() },
+        { unavailable, invalidResponse },
+      );
       // Lifetimes count from when the request left, so network time only shortens the cache entry.
-      return interpret(response.statusCode, text, requestedAt);
+      return interpret(answer, requestedAt);
     },
     close: () => pool.close(),
   };

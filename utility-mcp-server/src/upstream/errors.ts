@@ -12,6 +12,7 @@ export type UpstreamFailure =
   | 'stocks_api_invalid_response'
   | 'stocks_api_rejected_token'
   | 'stocks_api_refused_agent'
+  | 'stocks_api_insufficient_token'
   | 'stock_not_found';
 
 export class UpstreamError extends Error {

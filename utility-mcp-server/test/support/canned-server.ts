@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 export interface CannedAnswer {
   status: number;
   body?: string;
+  headers?: Record<string, string>;
   /** Never answer: the request hangs until the server closes. */
   hang?: boolean;
 }
@@ -13,6 +14,8 @@ export interface CannedServer {
   /** The next answer; the same one is given until changed. */
   answer: CannedAnswer;
   readonly requests: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[];
+  /** TCP connections accepted so far: shows whether a client reuses them. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -26,14 +29,21 @@ export async function startCannedServer(answer: CannedAnswer): Promise<CannedSer
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const current = canned.answer;
       if (current.hang) return;
-      res.writeHead(current.status, { 'content-type': 'application/json' }).end(current.body ?? '');
+      res.writeHead(current.status, { 'content-type': 'application/json', ...current.headers }).end(current.body ?? '');
     });
+  });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const canned: CannedServer = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     answer,
     requests,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

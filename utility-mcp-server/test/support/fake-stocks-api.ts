@@ -12,6 +12,7 @@ export const STOCKS = [
 ] as const;
 
 export const REFUSAL = 'Stock prices are not available to AI agent clients';
+export const NO_REGION = 'The access token carries no region claim, so no stock data can be selected for it';
 
 /**
  * What the stocks API does on the next requests: answer, refuse AI agents
@@ -34,8 +35,9 @@ export interface FakeStocksApi {
 
 /**
  * A stand-in for the stocks API with its essential behaviour: only tokens
- * from the test issuer addressed to the API audience pass, and answers are
- * filtered to the token's region.
+ * from the test issuer addressed to the API audience pass, answers are
+ * filtered to the token's region, and a token without one gets the API's
+ * challenged 403.
  */
 export async function startFakeStocksApi(issuer: TestIssuer): Promise<FakeStocksApi> {
   const verifier = createAccessTokenVerifier(
@@ -45,8 +47,8 @@ export async function startFakeStocksApi(issuer: TestIssuer): Promise<FakeStocks
   const receivedTokens: string[] = [];
   const acceptedClaims: AccessTokenClaims[] = [];
 
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -64,6 +66,11 @@ export async function startFakeStocksApi(issuer: TestIssuer): Promise<FakeStocks
     acceptedClaims.push(claims);
     if (api.mode === 'refuse-agents' && claims.client_type === 'mcp') {
       send(res, 403, { code: 'forbidden_for_ai_agents', message: REFUSAL });
+      return;
+    }
+    if (typeof claims.region !== 'string') {
+      const challenge = `Bearer error="insufficient_scope", error_description="${NO_REGION}", scope="stocks/read"`;
+      send(res, 403, { code: 'missing_region', message: NO_REGION }, { 'www-authenticate': challenge });
       return;
     }
     const inRegion = STOCKS.filter((stock) => stock.region === claims.region);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { listen } from '@mcp-demo/service-kit';
 import type { TestIssuer } from '@mcp-demo/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -42,7 +41,7 @@ export async function startMcpServer(environment: Record<string, string>): Promi
   const config = readConfig(environment);
   const logs: string[] = [];
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
-  const services = createServices(config);
+  const services = createServices(config, logger);
   const running = await listen(createApp({ config, logger, ...services }), 0);
   return {
     url: running.url,
@@ -71,14 +70,4 @@ export async function callTool(client: Client, name: string, args: Record<string
 
 export function textOf(result: CallToolResult): string {
   return result.content.map((item) => (item.type === 'text' ? item.text : '')).join('');
-}
-
-/** A port nothing listens on: bound once, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

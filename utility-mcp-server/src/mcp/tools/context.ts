@@ -1,8 +1,7 @@
-import type { Logger } from '@mcp-demo/service-kit';
+import { errorFields, type Logger } from '@mcp-demo/service-kit';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { StocksApiClient } from '../../api/stocks-client.ts';
-import { errorFields } from '../../logging.ts';
 import type { ExchangeCache } from '../../oauth/exchange-cache.ts';
 import { UpstreamError } from '../../upstream/errors.ts';
 import { dataResult, errorResult } from './results.ts';
