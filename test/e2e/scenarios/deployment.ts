@@ -1,18 +1,12 @@
+import type { Endpoints } from '../../../local/launcher/topology.ts';
+
 /**
  * What a scenario needs to know about a running deployment, whatever the
  * profile: the public URLs a client uses (the `external` part of the local
- * launcher's endpoints file) and a fetch that reaches them.
+ * launcher's endpoints file; test/compose fills the same shape with the
+ * Docker host names) and a fetch that reaches them.
  */
-export interface ExternalEndpoints {
-  /** The MCP entry point, with its trailing slash (the RFC 9728 resource). */
-  mcp: string;
-  protectedResourceMetadata: string;
-  stocksApi: string;
-  issuer: string;
-  authorizationServerMetadata: string;
-  inbox: string;
-  clientMetadata: string;
-}
+export type ExternalEndpoints = Endpoints['external'];
 
 /** The part of fetch the scenarios use; the global fetch and undici's both fit. */
 export interface FetchInit {
