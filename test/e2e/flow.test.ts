@@ -5,6 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describeScenarios } from './scenarios/index.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { connectWithSignIn, textOf, type SignedInClient } from './support/mcp-session.ts';
+import { decodeJwt } from 'jose';
 
 /**
  * The seed's flow through the real gateway (serving kong/kong.yml), the real
@@ -103,6 +104,55 @@ describe('least privilege on every hop', () => {
     const accepted = stack.logLines('stocks-api').filter((line) => line.msg === 'access token accepted');
     expect(accepted.length).toBeGreaterThan(0);
     for (const line of accepted) expect(line).toMatchObject({ audience: 'https://api.demo.example', actor: 'mcp-server', clientType: 'mcp' });
+  });
+
+  it("hands the gateway and the API JWTs with the seed's claims, narrowed to each audience", async () => {
+    // What the gateway and the MCP server do, done here with the same demo
+    // credentials the launcher gives them, so the tokens can be inspected.
+    const as = stack.endpoints.internal.authorizationServer;
+    const basic = (id: string) => `Basic ${Buffer.from(`${id}:${stack.settings.GATEWAY_CLIENT_SECRET}`).toString('base64')}`;
+    const introspection = await fetch(`${as}/oauth/v2/oauth-introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/jwt', authorization: basic('api-gateway-client') },
+      body: new URLSearchParams({ token: jane.provider.savedTokens?.access_token ?? '' }).toString(),
+    });
+    expect(introspection.headers.get('content-type')).toMatch(/^application\/jwt/);
+    const mcpJwt = await introspection.text();
+    const mcpClaims = decodeJwt(mcpJwt);
+    expect(mcpClaims).toMatchObject({
+      iss: stack.endpoints.external.issuer,
+      aud: stack.endpoints.external.mcp,
+      sub: 'jane.test@demo.example',
+      scope: 'stocks/read',
+      region: 'Europe',
+      client_type: 'mcp',
+      client_assurance_level: 1,
+      purpose: 'access_token',
+    });
+    for (const claim of ['jti', 'iat', 'nbf', 'exp', 'delegationId']) expect(mcpClaims[claim], claim).toBeDefined();
+
+    const exchange = await fetch(`${as}/oauth/v2/oauth-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`mcp-server:${stack.settings.MCP_SERVER_CLIENT_SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: mcpJwt,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: 'https://api.demo.example',
+      }).toString(),
+    });
+    expect(exchange.status).toBe(200);
+    const apiClaims = decodeJwt(((await exchange.json()) as { access_token: string }).access_token);
+    expect(apiClaims).toMatchObject({
+      aud: 'https://api.demo.example',
+      sub: mcpClaims.sub,
+      scope: mcpClaims.scope,
+      region: mcpClaims.region,
+      client_type: mcpClaims.client_type,
+      client_assurance_level: mcpClaims.client_assurance_level,
+      act: { sub: 'mcp-server' },
+    });
+    expect(apiClaims.exp).toBeLessThanOrEqual(mcpClaims.exp ?? 0);
   });
 
   it.each([
