@@ -18,7 +18,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { unusedPort } from '@mcp-demo/testing';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { loadCompose, type Service } from './src/compose.ts';
@@ -29,17 +29,6 @@ interface Outcome {
   service: string;
   ok: boolean;
   detail: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** Replays COPY and `npm ci` stage by stage; returns the folder that stands for the final stage's `/`. */
@@ -112,7 +101,7 @@ async function reproduce(service: Service & { build: NonNullable<Service['build'
   const rootDevelopment = Object.keys((JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies ?? {});
   const leaked = rootDevelopment.filter((name) => existsSync(join(root, 'app/node_modules', name)));
   if (leaked.length > 0) return { service: service.name, ok: false, detail: `development packages in the image: ${leaked.join(', ')}` };
-  const port = await freePort();
+  const port = await unusedPort();
   // HEALTHCHECK: fetch('http://127.0.0.1:' + (process.env.PORT || N) + '/health')
   const healthPath = /\+ '(\/[^']*)'\)/.exec(lastInstruction(stage, 'HEALTHCHECK')?.args ?? '')?.[1] ?? '/health';
   const child = spawn(process.execPath, ['src/main.ts'], { cwd: workdir, env: environmentFor(service, dockerfile, root, port), stdio: ['ignore', 'ignore', 'pipe'] });

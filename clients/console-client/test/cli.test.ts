@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { unusedPort } from '@mcp-demo/testing';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,18 +25,6 @@ afterAll(async () => {
   await as.close();
   rmSync(resolve(stateDir, '..'), { recursive: true, force: true });
 });
-
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
 
 function runClient(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
@@ -98,7 +86,7 @@ describe('console client as a program: one-shot mode, the prompt, --logout and -
   it('runs list, call and logout at the prompt, with the sign-in redirected to the configured callback port', async () => {
     const browser = `"${process.execPath}" "${followRedirects}"`;
     const script = ['list', 'call fetch-stock-prices {"id": "ACME"}', 'call', 'logout', 'quit', ''].join('\n');
-    const port = await freePort();
+    const port = await unusedPort();
     const { code, stdout, stderr } = await runClient([mcp.url, '--state-dir', stateDir, '--callback-port', String(port)], { MCP_CONSOLE_BROWSER: browser }, script);
 
     expect(code, stderr).toBe(0);

@@ -1,4 +1,4 @@
 export { startTestIssuer, type MintOptions, type TestIssuer, type TestIssuerOptions } from './token-issuer.ts';
 export { listMessages, startTestInbox, waitForOneTimeCode, type InboxMessage, type TestInbox, type WaitForCodeOptions } from './inbox.ts';
-export { tamperSignature, unusedPort } from './tokens-and-ports.ts';
+export { readRequestBody, tamperSignature, unusedPort } from './tokens-and-ports.ts';
 export { startServiceProcess, type ServiceExit, type ServiceProcess } from './service-process.ts';

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readRequestBody } from './tokens-and-ports.ts';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT, createLocalJWKSet, type JWK, type JWTPayload, type CryptoKey } from 'jose';
@@ -58,15 +59,6 @@ export interface TestIssuerOptions {
 const EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function clientFromRequest(request: IncomingMessage, form: URLSearchParams): { id?: string; secret?: string } {
   const header = request.headers.authorization;
   if (header?.startsWith('Basic ')) {
@@ -114,7 +106,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   const json = (status: number, body: unknown) => ({ status, body: JSON.stringify(body) });
 
   const exchange = async (request: IncomingMessage): Promise<{ status: number; body: string }> => {
-    const form = new URLSearchParams(await readBody(request));
+    const form = new URLSearchParams(await readRequestBody(request));
     exchangeCount += 1;
     lastExchange = { form, authorization: request.headers.authorization };
     if (state.exchangeMode !== 'ok') return json(state.exchangeMode, { error: 'server_error', error_description: 'configured failure' });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readRequestBody } from '@mcp-demo/testing';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -50,16 +51,6 @@ interface IssuedCode {
   challenge: string;
   scope: string;
   resource: string | undefined;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -153,7 +144,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       return;
     }
     if (req.method === 'POST' && url.pathname === '/register') {
-      const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      const body = JSON.parse(await readRequestBody(req)) as Record<string, unknown>;
       state.registrations++;
       state.lastRegistration = body;
       const method = typeof body.token_endpoint_auth_method === 'string' ? body.token_endpoint_auth_method : 'client_secret_basic';
@@ -205,7 +196,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       return;
     }
     if (req.method === 'POST' && url.pathname === '/token') {
-      const form = new URLSearchParams(await readBody(req));
+      const form = new URLSearchParams(await readRequestBody(req));
       if (forgetAtToken !== 'never') {
         if (forgetAtToken === 'next') forgetAtToken = 'never';
         clients.clear();

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readRequestBody } from '@mcp-demo/testing';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -15,16 +16,6 @@ export interface FakeMcpServer {
   /** Bearer tokens seen on MCP requests, in order (to check reuse). */
   seenTokens: string[];
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
 }
 
 function buildServer(): McpServer {
@@ -77,7 +68,7 @@ export async function startFakeMcpServer({ authorizationServer, scopeOf }: { aut
       return;
     }
     seenTokens.push(token);
-    const body = JSON.parse(await readBody(req)) as { method?: string; params?: { name?: string } };
+    const body = JSON.parse(await readRequestBody(req)) as { method?: string; params?: { name?: string } };
     if (body.method === 'tools/call' && body.params?.name === 'admin-report' && !scope.split(' ').includes('stocks/admin')) {
       challenge(res, 403, 'insufficient_scope', 'stocks/read stocks/admin');
       return;
