@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing:
 #   lua-busted, lua-cjson  the Kong phantom-token plugin's Lua tests
+#   nginx, libnginx-mod-http-lua
+#                          the same plugin inside real nginx + lua-nginx-module
+#                          (OpenResty's ngx APIs), as the gateway of the e2e runs
 #   the static checker     the shell scripts are linted in test/static
 #   chromium               the browser tests drive a real headless Chromium
 # Runs apt-get only when something is missing and we are root; otherwise it
 # says what to install and leaves the decision to the operator.
 set -euo pipefail
 
-packages=(lua-busted lua-cjson shellcheck chromium)
+packages=(lua-busted lua-cjson nginx libnginx-mod-http-lua shellcheck chromium)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
