@@ -41,24 +41,35 @@ describe("phantom-token access", function()
 
   it("stores the JWT for the smaller of max-age and token_cache_seconds", function()
     local env = call(pdk.install(), config())
-    local entry = env.shared["phantom-token"].entries[access.cache_key(TOKEN)]
+    local entry = env.cache.entries[access.cache_key(TOKEN)]
     assert.equal(JWT, entry.value)
     assert.equal(300, entry.ttl)
   end)
 
   it("does not read the cache when caching is off", function()
     local env = pdk.install()
-    env.shared["phantom-token"]:set(access.cache_key(TOKEN), "stale.jwt.value", 60)
+    ngx.shared["phantom-token"]:set(access.cache_key(TOKEN), "stale.jwt.value", 60)
     call(env, config({ token_cache_seconds = 0 }))
     assert.equal("Bearer " .. JWT, env.upstream_headers.Authorization)
   end)
 
   it("keeps forwarding when the cache is full", function()
     local env = pdk.install()
-    env.shared["phantom-token"].set = function() return false, "no memory" end
+    env.cache.set_error = "no memory"
     call(env, config())
     assert.equal("Bearer " .. JWT, env.upstream_headers.Authorization)
     assert.truthy(env.logs[#env.logs]:find("no memory", 1, true))
+  end)
+
+  it("answers 500 without introspecting when the token cannot be hashed", function()
+    local env = pdk.install()
+    env.digest_error = "EVP_DigestInit_ex() failed"
+    call(env, config())
+    assert.equal(500, env.response.status)
+    assert.same({ code = "internal_error", message = "The gateway could not process the access token" },
+      cjson.decode(env.response.body))
+    assert.equal(0, #env.introspection_calls)
+    assert.truthy(env.logs[#env.logs]:find("EVP_DigestInit_ex() failed", 1, true))
   end)
 
   it("reads max-age among other Cache-Control directives", function()

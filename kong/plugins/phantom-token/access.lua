@@ -5,6 +5,9 @@
 
 local cjson = require "cjson.safe"
 local http = require "resty.http"
+-- Kong 3.x's own digest helper (kong/tools/sha256.lua, over lua-resty-openssl):
+-- neither lua-nginx-module nor Kong adds a SHA-256 function to `ngx`.
+local sha256_hex = require("kong.tools.sha256").sha256_hex
 
 local _M = {}
 
@@ -14,6 +17,7 @@ local CACHE_PREFIX = "phantom:"
 local INVALID_TOKEN_MESSAGE = "Missing, invalid or expired access token"
 local INTROSPECTION_FAILED_MESSAGE = "The authorization server returned an unexpected introspection response"
 local UNAVAILABLE_MESSAGE = "The authorization server could not be reached"
+local INTERNAL_ERROR_MESSAGE = "The gateway could not process the access token"
 
 -- RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 local B64TOKEN = "^[A-Za-z0-9%-._~+/]+=*$"
@@ -25,13 +29,6 @@ local COMPACT_JWS = "^[A-Za-z0-9_%-]+%.[A-Za-z0-9_%-]+%.[A-Za-z0-9_%-]+$"
 -- Kong hands unset optional fields over as ngx.null rather than nil.
 local function is_set(value)
   return type(value) == "string" and value ~= ""
-end
-
-
-local function to_hex(bytes)
-  return (bytes:gsub(".", function(c)
-    return string.format("%02x", c:byte())
-  end))
 end
 
 
@@ -66,9 +63,14 @@ function _M.bearer_token(header)
 end
 
 
--- The cache never holds a raw token, only its SHA-256.
+-- The cache never holds a raw token, only its SHA-256. Returns nil and an
+-- error message if OpenSSL cannot compute the digest.
 function _M.cache_key(token)
-  return CACHE_PREFIX .. to_hex(ngx.sha256_bin(token))
+  local digest, err = sha256_hex(token)
+  if not digest then
+    return nil, err
+  end
+  return CACHE_PREFIX .. digest
 end
 
 
@@ -219,7 +221,11 @@ function _M.run(conf)
     return unauthorized(conf)
   end
 
-  local key = _M.cache_key(token)
+  local key, hash_err = _M.cache_key(token)
+  if not key then
+    kong.log.err("could not hash the access token: ", hash_err)
+    return respond(500, "internal_error", INTERNAL_ERROR_MESSAGE)
+  end
   local token_ref = key:sub(#CACHE_PREFIX + 1, #CACHE_PREFIX + 12)
   local cache = cache_dict(conf)
   local jwt = cache and cache:get(key)

@@ -1,15 +1,52 @@
--- A fake Kong PDK and OpenResty environment, just large enough for the
--- phantom-token plugin: the `kong` and `ngx` globals, `resty.http` and the
--- schema typedefs. install() starts a fresh environment and returns a
--- controller that tests drive and inspect.
+-- A fake Kong PDK and OpenResty environment for busted, offering exactly the
+-- names that support/surface.lua lists for the mock: the `kong` and `ngx`
+-- globals, `resty.http`, `kong.tools.sha256` and the schema typedefs.
+-- Reading any other field of these tables raises an error that names it, so
+-- the plugin cannot come to rely on something Kong 3.9.1 does not have.
+-- install() starts a fresh environment and returns a controller that tests
+-- drive and inspect.
 
 local cjson = require "cjson"
 local sha256 = require "support.sha256"
 local base64 = require "support.base64"
+local surface = require "support.surface"
 
 local M = {}
 
 local env -- the environment of the current test
+
+
+local offered = {}
+for _, entry in ipairs(surface) do
+  for _, by in ipairs(entry.by) do
+    if by == "mock" then offered[entry.name] = true end
+  end
+end
+
+-- Tables built by strict(), with the dotted name they stand for.
+local strict_paths = setmetatable({}, { __mode = "k" })
+
+-- A table that holds only listed names and raises an error on reading or
+-- adding any other, e.g. "ngx.sha256_bin is not part of the fake PDK".
+local function strict(path, fields)
+  for key, value in pairs(fields) do
+    local name = path .. "." .. key
+    if not offered[name] and strict_paths[value] == nil then
+      error("pdk mock: " .. name .. " is not listed in support/surface.lua", 2)
+    end
+  end
+  strict_paths[fields] = path
+  return setmetatable(fields, {
+    __index = function(_, key)
+      error("pdk mock: " .. path .. "." .. tostring(key)
+        .. " is not part of the fake PDK (support/surface.lua lists what Kong 3.9.1 offers)", 2)
+    end,
+    __newindex = function(_, key)
+      error("pdk mock: " .. path .. "." .. tostring(key) .. " cannot be added", 2)
+    end,
+  })
+end
+
 
 local function lookup(headers, name)
   local wanted = name:lower()
@@ -24,52 +61,47 @@ M.lookup = lookup
 
 
 -- ngx.shared.DICT semantics that matter here: entries expire after ttl
--- seconds (at now >= set time + ttl), and a ttl of 0 means never.
-local function new_shared_dict(clock)
-  local entries = {}
-  local dict = { entries = entries }
-
-  function dict:get(key)
-    local entry = entries[key]
-    if entry and (entry.expires == nil or clock.now < entry.expires) then
-      return entry.value
-    end
-    return nil
-  end
-
-  function dict:set(key, value, exptime)
-    local ttl = exptime or 0
-    entries[key] = { value = value, expires = ttl > 0 and clock.now + ttl or nil, ttl = ttl }
-    return true, nil, false
-  end
-
-  return dict
+-- seconds (at now >= set time + ttl), and a ttl of 0 means never. The
+-- entries stay in the controller (env.cache) for tests to inspect.
+local function new_shared_dict(clock, cache)
+  return strict("ngx.shared.DICT", {
+    get = function(_, key)
+      local entry = cache.entries[key]
+      if entry and (entry.expires == nil or clock.now < entry.expires) then
+        return entry.value
+      end
+      return nil
+    end,
+    set = function(_, key, value, exptime)
+      if cache.set_error then
+        return false, cache.set_error, false
+      end
+      local ttl = exptime or 0
+      cache.entries[key] = { value = value, expires = ttl > 0 and clock.now + ttl or nil, ttl = ttl }
+      return true, nil, false
+    end,
+  })
 end
 
 
-local fake_http = {}
-
-function fake_http.new()
-  local client = { timeout = nil }
-
-  function client:set_timeout(ms)
-    self.timeout = ms
-  end
-
-  function client:request_uri(uri, params)
-    local answer = env.introspection_answer
-    local call = { uri = uri, params = params, timeout = self.timeout }
-    table.insert(env.introspection_calls, call)
-    if answer == nil then
-      error("unexpected introspection call to " .. uri, 2)
-    end
-    if answer.network_error then
-      return nil, answer.network_error
-    end
-    return { status = answer.status, headers = answer.headers or {}, body = answer.body }
-  end
-
-  return client
+local function new_http_client()
+  local timeout
+  return strict("resty.http", {
+    set_timeout = function(_, ms)
+      timeout = ms
+    end,
+    request_uri = function(_, uri, params)
+      local answer = env.introspection_answer
+      table.insert(env.introspection_calls, { uri = uri, params = params, timeout = timeout })
+      if answer == nil then
+        error("unexpected introspection call to " .. uri, 2)
+      end
+      if answer.network_error then
+        return nil, answer.network_error
+      end
+      return { status = answer.status, headers = answer.headers or {}, body = answer.body }
+    end,
+  })
 end
 
 
@@ -92,7 +124,25 @@ local function typedef(base)
   })
 end
 
-local fake_typedefs = {
+
+local function to_hex(bytes)
+  return (bytes:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+
+package.loaded["resty.http"] = strict("resty.http", { new = new_http_client })
+-- Kong's versions return nil and OpenSSL's error when the digest fails.
+package.loaded["kong.tools.sha256"] = strict("kong.tools.sha256", {
+  sha256_bin = function(value)
+    if env.digest_error then return nil, env.digest_error end
+    return sha256(value)
+  end,
+  sha256_hex = function(value)
+    if env.digest_error then return nil, env.digest_error end
+    return to_hex(sha256(value))
+  end,
+})
+package.loaded["kong.db.schema.typedefs"] = strict("kong.db.schema.typedefs", {
   no_consumer = typedef { type = "foreign", reference = "consumers", eq = cjson.null },
   protocols_http = typedef {
     type = "set",
@@ -101,11 +151,7 @@ local fake_typedefs = {
     elements = { type = "string", one_of = { "grpc", "grpcs", "http", "https" } },
   },
   url = typedef { type = "string", custom_validator = url_validator },
-}
-
-
-package.loaded["resty.http"] = fake_http
-package.loaded["kong.db.schema.typedefs"] = fake_typedefs
+})
 
 
 local function log_function(level)
@@ -120,6 +166,7 @@ end
 
 
 -- Starts a fresh environment: empty cache, clock 0, no calls, no logs.
+-- options.shared_dict = false leaves the plugin's lua_shared_dict undeclared.
 function M.install(options)
   options = options or {}
   local clock = { now = 0 }
@@ -127,47 +174,50 @@ function M.install(options)
     clock = clock,
     logs = {},
     introspection_calls = {},
-    shared = {},
+    -- entries by key ({ value, ttl, expires }); set_error makes every set fail.
+    cache = { entries = {}, set_error = nil },
+    -- set: kong.tools.sha256 fails with this message.
+    digest_error = nil,
   }
+
+  -- Like the real ngx.shared: one field per declared dict, nil for others.
+  local shared = {}
   if options.shared_dict ~= false then
-    env.shared["phantom-token"] = new_shared_dict(clock)
+    shared["phantom-token"] = new_shared_dict(clock, env.cache)
   end
 
-  _G.ngx = {
-    null = cjson.null,
-    shared = env.shared,
-    now = function() return clock.now end,
-    sha256_bin = sha256,
+  _G.ngx = strict("ngx", {
+    shared = shared,
     encode_base64 = base64,
-  }
+  })
 
-  _G.kong = {
-    request = {
+  _G.kong = strict("kong", {
+    request = strict("kong.request", {
       get_header = function(name)
         return lookup(env.request_headers, name)
       end,
-    },
-    service = {
-      request = {
+    }),
+    service = strict("kong.service", {
+      request = strict("kong.service.request", {
         set_header = function(name, value)
           env.upstream_headers[name] = value
         end,
-      },
-    },
-    response = {
+      }),
+    }),
+    response = strict("kong.response", {
       exit = function(status, body, headers)
         assert(env.response == nil, "kong.response.exit called twice")
         env.response = { status = status, body = body, headers = headers or {} }
       end,
-    },
-    log = {
+    }),
+    log = strict("kong.log", {
       debug = log_function("debug"),
       info = log_function("info"),
       notice = log_function("notice"),
       warn = log_function("warn"),
       err = log_function("err"),
-    },
-  }
+    }),
+  })
 
   return env
 end
@@ -180,6 +230,44 @@ function M.begin_request(headers, introspection_answer)
   env.introspection_answer = introspection_answer
   env.upstream_headers = {}
   env.response = nil
+end
+
+
+local function walk(value, path, names)
+  local inner = strict_paths[value]
+  if inner == nil then
+    names[#names + 1] = path
+    return
+  end
+  for key, field in next, value do -- next ignores the erroring __index
+    walk(field, path .. "." .. key, names)
+  end
+end
+
+-- Every name the fake environment offers, found by walking its tables:
+-- the globals, the modules it registers, an HTTP client and a shared dict.
+function M.offered_names()
+  local names = {}
+  walk(_G.kong, "kong", names)
+  for key, field in next, _G.ngx do
+    if key ~= "shared" then walk(field, "ngx." .. key, names) end
+  end
+  names[#names + 1] = "ngx.shared"
+  local dict = rawget(_G.ngx, "shared")["phantom-token"]
+  if dict then
+    for key in next, dict do names[#names + 1] = "ngx.shared.DICT." .. key end
+  end
+  for _, module in ipairs({ "resty.http", "kong.tools.sha256", "kong.db.schema.typedefs" }) do
+    for key in next, package.loaded[module] do names[#names + 1] = module .. "." .. key end
+  end
+  for key in next, package.loaded["resty.http"].new() do names[#names + 1] = "resty.http." .. key end
+  table.sort(names)
+  -- resty.http.new appears once although both the module and a client list "resty.http.*".
+  local unique = {}
+  for _, name in ipairs(names) do
+    if unique[#unique] ~= name then unique[#unique + 1] = name end
+  end
+  return unique
 end
 
 

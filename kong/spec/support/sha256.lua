@@ -1,4 +1,5 @@
--- SHA-256 (FIPS 180-4) in plain arithmetic, standing in for ngx.sha256_bin.
+-- SHA-256 (FIPS 180-4) in plain arithmetic: the fake PDK's stand-in for the
+-- OpenSSL digest behind Kong's kong.tools.sha256.
 -- No bit library is needed, so it runs unchanged on LuaJIT and Lua 5.1-5.4.
 
 local floor = math.floor

@@ -1,0 +1,76 @@
+-- The fake PDK offers exactly what support/surface.lua lists, each with the
+-- Kong 3.9.1 / OpenResty source it comes from, and fails loudly on anything else.
+
+local pdk = require "support.pdk_mock"
+local surface = require "support.surface"
+
+
+local function listed_for(who)
+  local names = {}
+  for _, entry in ipairs(surface) do
+    for _, by in ipairs(entry.by) do
+      if by == who then names[#names + 1] = entry.name end
+    end
+  end
+  table.sort(names)
+  return names
+end
+
+
+describe("fake PDK surface", function()
+  it("lists each name once, with who offers it and the real source file", function()
+    local seen = {}
+    for _, entry in ipairs(surface) do
+      assert.is_nil(seen[entry.name], "listed twice: " .. tostring(entry.name))
+      seen[entry.name] = true
+      assert.truthy(entry.name:match("^[%w_.]+$"), "bad name " .. tostring(entry.name))
+      assert.truthy(#entry.by > 0, entry.name .. ": offered by nobody")
+      for _, by in ipairs(entry.by) do
+        assert.truthy(by == "mock" or by == "adapter", entry.name .. ": unknown provider " .. tostring(by))
+      end
+      -- Every source names a Kong, lua-nginx-module, lua-resty-* file.
+      assert.truthy(entry.source:match("^Kong 3%.9%.1 kong/[%w_/]+%.lua")
+        or entry.source:match("^lua%-resty%-[%w]+ [%d.]+ lib/resty/[%w_/]+%.lua")
+        or entry.source:match("^lua%-nginx%-module [%d.]+ src/[%w_]+%.c"),
+        entry.name .. ": source is not a Kong or OpenResty file: " .. tostring(entry.source))
+    end
+  end)
+
+  it("offers exactly the listed names", function()
+    pdk.install()
+    assert.same(listed_for("mock"), pdk.offered_names())
+  end)
+
+  it("has no SHA-256 under ngx, which neither OpenResty nor Kong provides", function()
+    pdk.install()
+    assert.has_error(function() return ngx.sha256_bin end,
+      "pdk mock: ngx.sha256_bin is not part of the fake PDK (support/surface.lua lists what Kong 3.9.1 offers)")
+  end)
+
+  it("names any field it does not offer", function()
+    pdk.install()
+    local reads = {
+      { function() return kong.request.get_headers end, "kong.request.get_headers" },
+      { function() return kong.service.request.set_headers end, "kong.service.request.set_headers" },
+      { function() return kong.response.set_header end, "kong.response.set_header" },
+      { function() return kong.log.crit end, "kong.log.crit" },
+      { function() return kong.ctx end, "kong.ctx" },
+      { function() return ngx.var end, "ngx.var" },
+      { function() return ngx.shared["phantom-token"].incr end, "ngx.shared.DICT.incr" },
+      { function() return require("resty.http").new().request end, "resty.http.request" },
+      { function() return require("kong.tools.sha256").sha256_base64 end, "kong.tools.sha256.sha256_base64" },
+      { function() return require("kong.db.schema.typedefs").host end, "kong.db.schema.typedefs.host" },
+    }
+    for _, read in ipairs(reads) do
+      local ok, err = pcall(read[1])
+      assert.is_false(ok, read[2] .. " was offered")
+      assert.truthy(tostring(err):find(read[2] .. " is not part of the fake PDK", 1, true), tostring(err))
+    end
+    assert.has_error(function() kong.vault = {} end)
+  end)
+
+  it("keeps an undeclared shared dict nil, as OpenResty does", function()
+    pdk.install({ shared_dict = false })
+    assert.is_nil(ngx.shared["phantom-token"])
+  end)
+end)
