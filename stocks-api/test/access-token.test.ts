@@ -22,6 +22,7 @@ describe('access token validation on GET /stocks', () => {
   it.each<[string, () => Promise<string>, string]>([
     ['expired', () => api.mint(MCP_CLIENT_CLAIMS, { expiresIn: -60 }), 'The access token has expired'],
     ['not yet valid', () => api.mint(MCP_CLIENT_CLAIMS, { notBefore: 120 }), 'The access token is not yet valid'],
+    ['issued in the future, beyond the clock tolerance', () => api.mint(MCP_CLIENT_CLAIMS, { issuedAt: 120 }), 'The access token is not yet valid'],
     ['from another issuer', () => api.mint(MCP_CLIENT_CLAIMS, { issuer: 'https://login.evil.example/oauth/v2/oauth-anonymous' }), 'The access token was issued by an untrusted issuer'],
     ['meant for another API', () => api.mint(MCP_CLIENT_CLAIMS, { audience: 'https://other.demo.example' }), 'The access token is not intended for this resource'],
     // The MCP client's own token must be exchanged first; passing it through is refused.

@@ -14,7 +14,7 @@ export interface AccessTokenPolicy {
   algorithms: readonly AsymmetricAlgorithm[];
   /** Scope every token must hold (space separated values all required). */
   requiredScope: string;
-  /** Seconds of clock skew tolerated for exp and nbf. */
+  /** Seconds of clock skew tolerated for exp, nbf and iat. */
   clockToleranceSeconds: number;
 }
 
@@ -67,10 +67,12 @@ function isKeySetFailure(error: unknown): boolean {
   return error.code === errors.JOSEError.code || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid;
 }
 
+const NOT_YET_VALID = 'The access token is not yet valid';
+
 function describeFailure(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The access token has expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return 'The access token is not yet valid';
+    if (error.claim === 'nbf') return NOT_YET_VALID;
     if (error.claim === 'aud') return 'The access token is not intended for this resource';
     if (error.claim === 'iss') return 'The access token was issued by an untrusted issuer';
   }
@@ -103,6 +105,12 @@ export function createAccessTokenVerifier(policy: AccessTokenPolicy, keys: JWTVe
       } catch (error) {
         if (isKeySetFailure(error)) throw new AccessTokenError('unavailable', 'The token signing keys could not be fetched; try again later');
         throw new AccessTokenError('invalid_token', describeFailure(error));
+      }
+      // jose compares iat with the clock only when a maximum token age is
+      // set, so without this a token stamped as issued in the future (by a
+      // misbehaving issuer or clock) would be accepted.
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + policy.clockToleranceSeconds) {
+        throw new AccessTokenError('invalid_token', NOT_YET_VALID);
       }
       const granted = scopesOf(payload);
       const missing = required.filter((scope) => !granted.has(scope));

@@ -39,6 +39,7 @@ describe('access token verifier', () => {
   it.each([
     ['expired', () => issuer.mint(claims, { audience: AUDIENCE, expiresIn: -60 }), 'The access token has expired'],
     ['not yet valid', () => issuer.mint(claims, { audience: AUDIENCE, notBefore: 120 }), 'The access token is not yet valid'],
+    ['issued in the future, beyond the clock tolerance', () => issuer.mint(claims, { audience: AUDIENCE, issuedAt: 120 }), 'The access token is not yet valid'],
     ['wrong issuer', () => issuer.mint(claims, { audience: AUDIENCE, issuer: 'https://evil.example' }), 'The access token was issued by an untrusted issuer'],
     ['wrong audience', () => issuer.mint(claims, { audience: 'https://mcp.demo.example/' }), 'The access token is not intended for this resource'],
     ['alg none', async () => issuer.mintUnsigned(claims, { audience: AUDIENCE }), 'Missing, invalid or expired access token'],
@@ -63,6 +64,7 @@ describe('access token verifier', () => {
 
   it('tolerates small clock skew', async () => {
     await expect(verifier.verify(await issuer.mint(claims, { audience: AUDIENCE, expiresIn: -2 }))).resolves.toMatchObject({ sub: claims.sub });
+    await expect(verifier.verify(await issuer.mint(claims, { audience: AUDIENCE, issuedAt: 3 }))).resolves.toMatchObject({ sub: claims.sub });
   });
 
   it('reports a missing scope as insufficient_scope', async () => {

@@ -44,6 +44,8 @@ export interface MintOptions {
   expiresIn?: number | null;
   /** Seconds from now for nbf. */
   notBefore?: number;
+  /** Seconds from now for iat (default 0); positive for a token issued in the future. */
+  issuedAt?: number;
 }
 
 export interface TestIssuerOptions {
@@ -96,7 +98,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     const jwt = new SignJWT({ jti: randomUUID(), ...claims })
       .setProtectedHeader({ alg: 'PS256', kid: keyId, typ: 'at+jwt' })
       .setIssuer(mintOptions.issuer ?? `${baseUrl}/oauth/v2/oauth-anonymous`)
-      .setIssuedAt(now)
+      .setIssuedAt(now + (mintOptions.issuedAt ?? 0))
       .setNotBefore(now + (mintOptions.notBefore ?? 0));
     if (mintOptions.expiresIn !== null) jwt.setExpirationTime(now + (mintOptions.expiresIn ?? 900));
     if (mintOptions.audience) jwt.setAudience(mintOptions.audience);
