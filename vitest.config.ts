@@ -19,6 +19,7 @@ const components = [
   'test/e2e',
   'test/browser',
   'test/compose',
+  'test/nginx-gateway',
 ];
 
 function project(folder: string): string | TestProjectInlineConfiguration | undefined {

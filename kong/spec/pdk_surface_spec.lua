@@ -3,18 +3,7 @@
 
 local pdk = require "support.pdk_mock"
 local surface = require "support.surface"
-
-
-local function listed_for(who)
-  local names = {}
-  for _, entry in ipairs(surface) do
-    for _, by in ipairs(entry.by) do
-      if by == who then names[#names + 1] = entry.name end
-    end
-  end
-  table.sort(names)
-  return names
-end
+local strict_tables = require "support.strict"
 
 
 describe("fake PDK surface", function()
@@ -38,13 +27,13 @@ describe("fake PDK surface", function()
 
   it("offers exactly the listed names", function()
     pdk.install()
-    assert.same(listed_for("mock"), pdk.offered_names())
+    assert.same(strict_tables.listed("mock"), pdk.offered_names())
   end)
 
   it("has no SHA-256 under ngx, which neither OpenResty nor Kong provides", function()
     pdk.install()
     assert.has_error(function() return ngx.sha256_bin end,
-      "pdk mock: ngx.sha256_bin is not part of the fake PDK (support/surface.lua lists what Kong 3.9.1 offers)")
+      "pdk mock: ngx.sha256_bin is not offered (support/surface.lua lists what Kong 3.9.1 and OpenResty have)")
   end)
 
   it("names any field it does not offer", function()
@@ -64,7 +53,7 @@ describe("fake PDK surface", function()
     for _, read in ipairs(reads) do
       local ok, err = pcall(read[1])
       assert.is_false(ok, read[2] .. " was offered")
-      assert.truthy(tostring(err):find(read[2] .. " is not part of the fake PDK", 1, true), tostring(err))
+      assert.truthy(tostring(err):find(read[2] .. " is not offered", 1, true), tostring(err))
     end
     assert.has_error(function() kong.vault = {} end)
   end)

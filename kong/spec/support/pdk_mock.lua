@@ -9,43 +9,14 @@
 local cjson = require "cjson"
 local sha256 = require "support.sha256"
 local base64 = require "support.base64"
-local surface = require "support.surface"
+local strict_tables = require "support.strict"
 
 local M = {}
 
 local env -- the environment of the current test
 
 
-local offered = {}
-for _, entry in ipairs(surface) do
-  for _, by in ipairs(entry.by) do
-    if by == "mock" then offered[entry.name] = true end
-  end
-end
-
--- Tables built by strict(), with the dotted name they stand for.
-local strict_paths = setmetatable({}, { __mode = "k" })
-
--- A table that holds only listed names and raises an error on reading or
--- adding any other, e.g. "ngx.sha256_bin is not part of the fake PDK".
-local function strict(path, fields)
-  for key, value in pairs(fields) do
-    local name = path .. "." .. key
-    if not offered[name] and strict_paths[value] == nil then
-      error("pdk mock: " .. name .. " is not listed in support/surface.lua", 2)
-    end
-  end
-  strict_paths[fields] = path
-  return setmetatable(fields, {
-    __index = function(_, key)
-      error("pdk mock: " .. path .. "." .. tostring(key)
-        .. " is not part of the fake PDK (support/surface.lua lists what Kong 3.9.1 offers)", 2)
-    end,
-    __newindex = function(_, key)
-      error("pdk mock: " .. path .. "." .. tostring(key) .. " cannot be added", 2)
-    end,
-  })
-end
+local strict, strict_paths = strict_tables.for_provider("mock", "pdk mock")
 
 
 local function lookup(headers, name)
@@ -233,41 +204,22 @@ function M.begin_request(headers, introspection_answer)
 end
 
 
-local function walk(value, path, names)
-  local inner = strict_paths[value]
-  if inner == nil then
-    names[#names + 1] = path
-    return
-  end
-  for key, field in next, value do -- next ignores the erroring __index
-    walk(field, path .. "." .. key, names)
-  end
-end
-
 -- Every name the fake environment offers, found by walking its tables:
 -- the globals, the modules it registers, an HTTP client and a shared dict.
 function M.offered_names()
-  local names = {}
-  walk(_G.kong, "kong", names)
+  local names = strict_tables.names(_G.kong, "kong", strict_paths, {})
   for key, field in next, _G.ngx do
-    if key ~= "shared" then walk(field, "ngx." .. key, names) end
+    if key ~= "shared" then strict_tables.names(field, "ngx." .. key, strict_paths, names) end
   end
   names[#names + 1] = "ngx.shared"
   local dict = rawget(_G.ngx, "shared")["phantom-token"]
-  if dict then
-    for key in next, dict do names[#names + 1] = "ngx.shared.DICT." .. key end
-  end
+  if dict then strict_tables.names(dict, "ngx.shared.DICT", strict_paths, names) end
   for _, module in ipairs({ "resty.http", "kong.tools.sha256", "kong.db.schema.typedefs" }) do
-    for key in next, package.loaded[module] do names[#names + 1] = module .. "." .. key end
+    strict_tables.names(package.loaded[module], module, strict_paths, names)
   end
-  for key in next, package.loaded["resty.http"].new() do names[#names + 1] = "resty.http." .. key end
-  table.sort(names)
-  -- resty.http.new appears once although both the module and a client list "resty.http.*".
-  local unique = {}
-  for _, name in ipairs(names) do
-    if unique[#unique] ~= name then unique[#unique + 1] = name end
-  end
-  return unique
+  -- A client's methods are the module's functions in lua-resty-http.
+  strict_tables.names(package.loaded["resty.http"].new(), "resty.http", strict_paths, names)
+  return strict_tables.sorted(names)
 end
 
 
