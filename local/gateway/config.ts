@@ -3,6 +3,8 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { z } from 'zod';
 import { corsConfigSchema, type CorsConfig } from './plugins/cors.ts';
 import { phantomTokenConfigSchema, type PhantomTokenConfig } from './plugins/phantom-token.ts';
+import { rateLimitingConfigSchema, type RateLimitingConfig } from './plugins/rate-limiting.ts';
+import { requestTransformerConfigSchema, type RequestTransformerConfig } from './plugins/request-transformer.ts';
 
 /**
  * Reads a Kong 3.x declarative configuration and keeps it only if every key
@@ -14,7 +16,9 @@ import { phantomTokenConfigSchema, type PhantomTokenConfig } from './plugins/pha
 
 export type PluginDefinition =
   | { name: 'cors'; config: CorsConfig; at: string }
-  | { name: 'phantom-token'; config: PhantomTokenConfig; at: string };
+  | { name: 'phantom-token'; config: PhantomTokenConfig; at: string }
+  | { name: 'rate-limiting'; config: RateLimitingConfig; at: string }
+  | { name: 'request-transformer'; config: RequestTransformerConfig; at: string };
 
 export interface ServiceDefinition {
   name: string;
@@ -24,6 +28,7 @@ export interface ServiceDefinition {
   /** undefined: no path, which Kong treats as "/". */
   path: string | undefined;
   connectTimeoutMs: number;
+  writeTimeoutMs: number;
   readTimeoutMs: number;
   at: string;
 }
@@ -34,6 +39,8 @@ export interface RouteDefinition {
   paths: string[];
   stripPath: boolean;
   preserveHost: boolean;
+  /** Kong's route protocols; the local gateway's loopback listener stands in for https (see README). */
+  protocols: ('http' | 'https')[];
   service: ServiceDefinition;
   /** Route, service and global plugins merged as Kong does: the most specific one of each name wins. */
   plugins: PluginDefinition[];
@@ -79,8 +86,19 @@ const pluginEntry = z.strictObject({
   tags,
 });
 
+// Kong 3.9 routes (kong/db/schema/entities/routes.lua): a non-empty set,
+// default [http, https]; grpc, tcp and the other stream protocols are not
+// served by the local gateway.
+const protocols = z
+  .array(z.enum(['http', 'https'], { error: 'only http and https routes are supported by the local gateway' }))
+  .min(1)
+  .refine((list) => new Set(list).size === list.length, { error: 'protocols is a set: no value twice' })
+  .default(['http', 'https']);
+
 const route = z.strictObject({
   name: z.string().min(1),
+  protocols,
+  https_redirect_status_code: z.union([z.literal(426), z.literal(301), z.literal(302), z.literal(307), z.literal(308)]).default(426),
   hosts: z.array(hostname).min(1, { error: 'the local gateway serves each host on its own port, so every route needs hosts' }),
   paths: z.array(routePath).min(1).optional(),
   strip_path: z.boolean().default(true),
@@ -102,6 +120,7 @@ const service = z
     port: z.int().min(1).max(65535).optional(),
     path: z.string().startsWith('/').optional(),
     connect_timeout: timeout,
+    write_timeout: timeout,
     read_timeout: timeout,
     routes: z.array(route).default([]),
     plugins: z.array(pluginEntry).default([]),
@@ -166,23 +185,34 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: Path, locat
   });
 }
 
+const PLUGIN_SCHEMAS = {
+  cors: corsConfigSchema,
+  'phantom-token': phantomTokenConfigSchema,
+  'rate-limiting': rateLimitingConfigSchema,
+  'request-transformer': requestTransformerConfigSchema,
+} as const;
+
+type PluginName = keyof typeof PLUGIN_SCHEMAS;
+
+function isPluginName(name: string): name is PluginName {
+  return Object.hasOwn(PLUGIN_SCHEMAS, name);
+}
+
 function parsePlugin(entry: PluginEntry, path: Path, located: Located, problems: string[]): PluginDefinition | undefined {
   const at = formatPath(path);
-  const config = entry.config ?? {};
-  if (entry.name === 'cors') {
-    const parsed = corsConfigSchema.safeParse(config);
-    if (parsed.success) return { name: 'cors', config: parsed.data, at };
+  const { name } = entry;
+  if (!isPluginName(name)) {
+    const supported = Object.keys(PLUGIN_SCHEMAS).join(', ');
+    problems.push(located.problem([...path, 'name'], `plugin "${name}" is not supported by the local gateway (supported: ${supported})`));
+    return undefined;
+  }
+  const parsed = PLUGIN_SCHEMAS[name].safeParse(entry.config ?? {});
+  if (!parsed.success) {
     problems.push(...describeIssues(parsed.error.issues, [...path, 'config'], located));
     return undefined;
   }
-  if (entry.name === 'phantom-token') {
-    const parsed = phantomTokenConfigSchema.safeParse(config);
-    if (parsed.success) return { name: 'phantom-token', config: parsed.data, at };
-    problems.push(...describeIssues(parsed.error.issues, [...path, 'config'], located));
-    return undefined;
-  }
-  problems.push(located.problem([...path, 'name'], `plugin "${entry.name}" is not supported by the local gateway (supported: cors, phantom-token)`));
-  return undefined;
+  // The schema chosen by name produced this config.
+  return { name, config: parsed.data, at } as PluginDefinition;
 }
 
 function parsePlugins(entries: PluginEntry[], path: Path, located: Located, problems: string[]): PluginDefinition[] {
@@ -253,6 +283,7 @@ export function parseKongConfig(text: string, file: string): KongConfig {
       name: serviceEntry.name,
       ...serviceTarget(serviceEntry),
       connectTimeoutMs: serviceEntry.connect_timeout,
+      writeTimeoutMs: serviceEntry.write_timeout,
       readTimeoutMs: serviceEntry.read_timeout,
       at: formatPath(servicePath),
     };
@@ -279,6 +310,7 @@ export function parseKongConfig(text: string, file: string): KongConfig {
         paths,
         stripPath: routeEntry.strip_path,
         preserveHost: routeEntry.preserve_host,
+        protocols: routeEntry.protocols,
         service: definition,
         plugins: mergePlugins(routePlugins, servicePlugins, globalPlugins),
         at: formatPath(path),

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
+import { errorFields } from '@mcp-demo/service-kit';
 import type { RouteDefinition } from './config.ts';
 import { endToEndHeaders, setForwardedHeaders, type HeaderMap } from './headers.ts';
 import { escapePath, normalizePath } from './paths.ts';
-import { proxy, TOO_LARGE } from './proxy.ts';
+import { proxy, readLimitedBody, TOO_LARGE } from './proxy.ts';
 import type { Router } from './routing.ts';
-import { jsonResponse, type Exchange, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
+import { jsonResponse, kongError, RequestBodyTooLarge, type Exchange, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
 
 /** What a route needs at run time: its plugins, in Kong's order, and where its upstream really is. */
 export interface RuntimeRoute {
@@ -16,6 +17,7 @@ export interface RuntimeRoute {
   origin: string;
   /** Host header for the upstream unless the route preserves the client's. */
   upstreamHost: string;
+  writeTimeoutMs: number;
   readTimeoutMs: number;
 }
 
@@ -30,6 +32,10 @@ export interface HandlerContext {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+// nginx (Kong) reads the request line into one of its
+// large_client_header_buffers, 8 KB by default, and answers 414 beyond.
+export const MAX_REQUEST_TARGET_BYTES = 8192;
 
 /** Path and raw query ("?..." or "") of origin-form or absolute-form targets. */
 function splitTarget(url: string | undefined): { path: string; query: string } | undefined {
@@ -57,6 +63,10 @@ function clientAddress(req: IncomingMessage): string {
 /** The request listener of one virtual host: route, run the plugins, proxy. */
 export function createRequestHandler(context: HandlerContext): RequestListener {
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger, noteRoute: (name: string) => void) => {
+    if (Buffer.byteLength(req.url ?? '') > MAX_REQUEST_TARGET_BYTES) {
+      send(res, kongError(414, 'Request-URI Too Large', requestId, { connection: 'close' }));
+      return;
+    }
     const target = splitTarget(req.url);
     if (!target) {
       send(res, jsonResponse(400, { code: 'invalid_request', message: 'The request target must be a path' }));
@@ -75,7 +85,20 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
     }
     noteRoute(match.route.name);
 
-    const exchange: Exchange = { method: req.method ?? 'GET', requestHeaders: req.headers, upstreamHeaders: {}, log };
+    let buffered: Promise<Buffer> | undefined;
+    let replacement: Buffer | undefined;
+    const exchange: Exchange = {
+      method: req.method ?? 'GET',
+      requestHeaders: req.headers,
+      upstreamHeaders: {},
+      clientAddress: clientAddress(req),
+      requestId,
+      readBody: () => (buffered ??= readLimitedBody(req, context.bodyLimitBytes)),
+      replaceBody: (body) => {
+        replacement = body;
+      },
+      log,
+    };
     const filterHeaders = (headers: HeaderMap) => {
       for (const plugin of route.plugins) plugin.headerFilter?.(exchange, headers);
       if (headers['x-request-id'] === undefined) headers['x-request-id'] = requestId;
@@ -94,12 +117,21 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
     }
 
     for (const plugin of route.plugins) {
-      const response = await plugin.access?.(exchange);
+      let response: PluginResponse | undefined;
+      try {
+        response = await plugin.access?.(exchange);
+      } catch (error) {
+        if (!(error instanceof RequestBodyTooLarge)) throw error;
+        tooLarge();
+        return;
+      }
       if (response) {
         answer(response);
         return;
       }
     }
+    // A plugin read the body: what goes upstream is the buffered (or replaced) one.
+    const body = replacement ?? (buffered ? await buffered : undefined);
 
     const headers = endToEndHeaders(req.headersDistinct);
     setForwardedHeaders(headers, req.headers, {
@@ -111,6 +143,7 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
     });
     headers.host = match.route.preserveHost ? (req.headers.host ?? context.host) : route.upstreamHost;
     headers['x-request-id'] = requestId;
+    if (body) headers['content-length'] = String(body.length);
     Object.assign(headers, exchange.upstreamHeaders);
 
     const failure = await proxy({
@@ -120,6 +153,8 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       origin: route.origin,
       path: `${escapePath(match.upstreamPath)}${target.query}`,
       headers,
+      body,
+      writeTimeoutMs: route.writeTimeoutMs,
       readTimeoutMs: route.readTimeoutMs,
       bodyLimitBytes: context.bodyLimitBytes,
       onResponseHeaders: filterHeaders,
@@ -144,7 +179,7 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       log.info({ method: req.method, path, route, status: res.statusCode, completed: res.writableFinished, durationMs }, 'request completed');
     });
     handle(req, res, requestId, log, (name) => (route = name)).catch((error: unknown) => {
-      log.error({ err: error }, 'request failed inside the gateway');
+      log.error(errorFields(error), 'request failed inside the gateway');
       if (!res.headersSent) send(res, jsonResponse(500, { code: 'server_error', message: 'An unexpected error occurred' }));
       else res.destroy();
     });

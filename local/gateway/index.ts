@@ -9,6 +9,8 @@ import { createRouter } from './routing.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import { createIntrospectionClient } from './plugins/introspection.ts';
 import { createPhantomToken, phantomTokenPlugin, type PhantomTokenConfig } from './plugins/phantom-token.ts';
+import { rateLimitingPlugin } from './plugins/rate-limiting.ts';
+import { requestTransformerPlugin } from './plugins/request-transformer.ts';
 import { createTokenCache } from './plugins/token-cache.ts';
 import type { GatewayPlugin } from './plugins/types.ts';
 
@@ -120,15 +122,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const createPlugin = (plugin: PluginDefinition, route: RouteDefinition): GatewayPlugin => {
-    if (plugin.name === 'cors') return corsPlugin(plugin.config);
-    return phantomTokenPlugin(
-      createPhantomToken({
-        config: localPhantomTokenConfig(plugin.config),
-        introspect: introspection.introspect,
-        cache: tokenCache,
-        logger: logger.child({ route: route.name }),
-      }),
-    );
+    switch (plugin.name) {
+      case 'cors':
+        return corsPlugin(plugin.config);
+      case 'rate-limiting':
+        return rateLimitingPlugin(plugin.config);
+      case 'request-transformer':
+        return requestTransformerPlugin(plugin.config);
+      case 'phantom-token':
+        return phantomTokenPlugin(
+          createPhantomToken({
+            config: localPhantomTokenConfig(plugin.config),
+            introspect: introspection.introspect,
+            cache: tokenCache,
+            logger: logger.child({ route: route.name }),
+          }),
+        );
+    }
+  };
+  // One instance per configured plugin, as in Kong: a service-level
+  // rate-limiting plugin counts the requests of all its routes together.
+  const instances = new Map<PluginDefinition, GatewayPlugin>();
+  const instanceOf = (plugin: PluginDefinition, route: RouteDefinition): GatewayPlugin => {
+    let instance = instances.get(plugin);
+    if (!instance) {
+      instance = createPlugin(plugin, route);
+      instances.set(plugin, instance);
+    }
+    return instance;
   };
 
   runtime = new Map(
@@ -137,10 +158,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return [
         route,
         {
-          plugins: route.plugins.map((plugin) => createPlugin(plugin, route)).sort((a, b) => b.priority - a.priority),
+          plugins: route.plugins.map((plugin) => instanceOf(plugin, route)).sort((a, b) => b.priority - a.priority),
           dispatcher: pools.get(origin.origin, route.service.connectTimeoutMs),
           origin: origin.origin,
           upstreamHost: origin.host,
+          writeTimeoutMs: route.service.writeTimeoutMs,
           readTimeoutMs: route.service.readTimeoutMs,
         },
       ];

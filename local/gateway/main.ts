@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { createLogger, env, loadConfig, runMain } from '@mcp-demo/service-kit';
+import { createLogger, env, errorFields, loadConfig, runMain } from '@mcp-demo/service-kit';
 import { describeTopology, launcherSchema } from '../launcher/topology.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, startGateway, type GatewayMapping } from './index.ts';
 
@@ -57,7 +57,7 @@ runMain('gateway', async () => {
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error({ err: error }, 'error during shutdown');
+        logger.error(errorFields(error), 'error during shutdown');
         process.exit(1);
       },
     );

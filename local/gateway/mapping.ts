@@ -119,6 +119,36 @@ export function withoutHosts(config: KongConfig, unserved: readonly string[]): K
   return { ...config, routes, services };
 }
 
+/** 127.0.0.0/8, ::1 and localhost: names that never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Kong serves a route with protocols [https] only over TLS and redirects
+ * plain HTTP. The local gateway listens on loopback only, in plain HTTP,
+ * which stands in for TLS because the traffic never leaves the machine
+ * (browsers likewise treat http://127.0.0.1 as a secure context). A public
+ * URL that sends such a host's clients over plain HTTP to another machine
+ * would serve those routes in clear text: refused.
+ */
+function httpsOnlyProblems(config: KongConfig, mapping: ResolvedMapping): string[] {
+  const problems = new Set<string>();
+  for (const route of config.routes) {
+    if (route.protocols.includes('http')) continue;
+    for (const host of route.hosts) {
+      const publicBaseUrl = mapping.virtualHosts[host]?.publicBaseUrl;
+      if (publicBaseUrl === undefined) continue;
+      const url = new URL(publicBaseUrl);
+      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        problems.add(`virtualHosts["${host}"].publicBaseUrl ${publicBaseUrl} is plain HTTP to another machine, but route ${route.name} (${route.at}) is https only`);
+      }
+    }
+  }
+  return [...problems];
+}
+
 /** Every problem between kong.yml and the mapping at once, so one run shows them all. */
 export function checkMapping(config: KongConfig, mapping: ResolvedMapping, env: Record<string, string | undefined>): void {
   const problems: string[] = [];
@@ -151,5 +181,6 @@ export function checkMapping(config: KongConfig, mapping: ResolvedMapping, env: 
     if (other) problems.push(`virtualHosts["${host}"] and virtualHosts["${other}"] both use port ${port}`);
     ports.set(port, host);
   }
+  problems.push(...httpsOnlyProblems(config, mapping));
   if (problems.length > 0) throw new GatewayMappingError(problems);
 }

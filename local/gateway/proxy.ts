@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
 import { endToEndHeaders, type HeaderMap } from './headers.ts';
+import { RequestBodyTooLarge } from './plugins/types.ts';
 
 /**
  * Forwarding to an upstream with undici: request and response bodies are
@@ -55,6 +56,10 @@ export interface ProxyRequest {
   /** Escaped path with query string. */
   path: string;
   headers: HeaderMap;
+  /** A body a plugin read (and maybe replaced); the client's is streamed otherwise. */
+  body?: Buffer;
+  /** Kong's write_timeout: the longest pause between two request body chunks on their way upstream. */
+  writeTimeoutMs: number;
   /** Kong's read_timeout: for the response headers and between two body chunks. */
   readTimeoutMs: number;
   bodyLimitBytes: number;
@@ -93,6 +98,56 @@ function limitedBody(req: IncomingMessage, limit: number, onExceeded: () => void
   return limiter;
 }
 
+/** The whole request body, for plugins that transform it; rejects beyond the limit. */
+export function readLimitedBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        req.off('data', onData);
+        // Drain the rest so that the client can read the 413.
+        req.resume();
+        fail(new RequestBodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => done(Buffer.concat(chunks)));
+    req.once('error', fail);
+    req.once('close', () => {
+      if (!req.complete) fail(new Error('client aborted the request'));
+    });
+  });
+}
+
+/** Fails the request when no body chunk moved upstream for `ms` (Kong's write_timeout). */
+function writeWatchdog(body: Readable, ms: number, onTimeout: () => void): { stream: Readable; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(onTimeout, ms);
+    timer.unref();
+  };
+  const watched = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      arm();
+      callback(null, chunk);
+    },
+    flush(callback) {
+      clearTimeout(timer);
+      callback();
+    },
+  });
+  watched.once('close', () => clearTimeout(timer));
+  body.once('error', (error) => watched.destroy(error));
+  body.pipe(watched);
+  arm();
+  return { stream: watched, stop: () => clearTimeout(timer) };
+}
+
 function classify(error: unknown): ProxyFailure {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? TIMED_OUT : UNAVAILABLE;
@@ -112,7 +167,15 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
   res.once('close', onClientGone);
 
   let tooLarge = false;
-  const body = hasBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
+  let writeTimedOut = false;
+  const streamed = request.body === undefined && hasBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
+  const watchdog =
+    streamed &&
+    writeWatchdog(streamed, request.writeTimeoutMs, () => {
+      writeTimedOut = true;
+      abort.abort(new Error('upstream write timed out'));
+    });
+  const body = request.body ?? watchdog?.stream ?? null;
 
   let response: Dispatcher.ResponseData;
   try {
@@ -128,12 +191,18 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
     });
   } catch (error) {
     if (tooLarge) return TOO_LARGE;
+    if (writeTimedOut) {
+      log.warn({ upstream: request.origin, reason: 'write timeout', status: TIMED_OUT.status }, 'upstream request failed');
+      return TIMED_OUT;
+    }
     if (abort.signal.aborted) return undefined;
     const failure = classify(error);
     log.warn({ upstream: request.origin, reason: (error as Error).message, status: failure.status }, 'upstream request failed');
     return failure;
   }
 
+  // The upstream has answered: whatever it still reads of the body is its business.
+  watchdog?.stop();
   const headers = endToEndHeaders(response.headers);
   request.onResponseHeaders(headers);
   res.writeHead(response.statusCode, headers);

@@ -29,7 +29,6 @@ export const corsConfigSchema = z.strictObject({
   max_age: z.number().nullish(),
   preflight_continue: z.boolean().default(false),
   private_network: z.boolean().default(false),
-  allow_origin_absent: z.boolean().default(true),
 });
 
 export type CorsConfig = z.output<typeof corsConfigSchema>;
@@ -131,7 +130,6 @@ export function corsPlugin(config: CorsConfig): GatewayPlugin {
       // Preflights were answered completely (or left to the upstream).
       if (isPreflight(exchange)) return;
       const requestOrigin = exchange.requestHeaders.origin;
-      if (requestOrigin === undefined && !config.allow_origin_absent) return;
       const allowAll = allowOrigin(config, headers, requestOrigin, true);
       allowCredentials(config, headers, allowAll, requestOrigin, true);
       if (config.exposed_headers && config.exposed_headers.length > 0) {

@@ -9,7 +9,25 @@ export interface Exchange {
   readonly requestHeaders: IncomingHttpHeaders;
   /** Headers a plugin wants sent upstream in place of the client's. */
   readonly upstreamHeaders: HeaderMap;
+  /** The connecting client's address (Kong's forwarded IP without trusted_ips). */
+  readonly clientAddress: string;
+  /** The request id, also in X-Request-Id and in Kong-style error bodies. */
+  readonly requestId: string;
+  /**
+   * The whole request body, read once and kept (Kong's get_raw_body). Rejects
+   * with RequestBodyTooLarge beyond the gateway's body limit.
+   */
+  readBody(): Promise<Buffer>;
+  /** Sends this body upstream instead of the client's (Kong's set_raw_body). */
+  replaceBody(body: Buffer): void;
   readonly log: Logger;
+}
+
+export class RequestBodyTooLarge extends Error {
+  constructor() {
+    super('request body exceeds the limit');
+    this.name = 'RequestBodyTooLarge';
+  }
 }
 
 /** A response a plugin gives instead of proxying (Kong's kong.response.exit). */
@@ -30,6 +48,15 @@ export interface GatewayPlugin {
   readonly priority: number;
   access?(exchange: Exchange): PluginResponse | undefined | Promise<PluginResponse | undefined>;
   headerFilter?(exchange: Exchange, responseHeaders: HeaderMap): void;
+}
+
+/**
+ * kong.response.error(status, message) for a client that accepts JSON: Kong's
+ * default JSON error template, with the request id.
+ */
+export function kongError(status: number, message: string, requestId: string, headers: HeaderMap = {}): PluginResponse {
+  const body = `{\n  "message":${JSON.stringify(message)},\n  "request_id":${JSON.stringify(requestId)}\n}`;
+  return { status, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body };
 }
 
 export function jsonResponse(status: number, body: { code: string; message: string }, headers: HeaderMap = {}): PluginResponse {

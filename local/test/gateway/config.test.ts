@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { GatewayMappingError, KongConfigError, loadKongConfig, parseKongConfig, startGateway, type Gateway } from '../../gateway/index.ts';
 import { KONG_YML, quietLogger, startServer, type TestServer } from './helpers.ts';
 
@@ -42,16 +44,43 @@ describe('kong/kong.yml', () => {
   };
 
   it('routes every external host to its Docker upstream', () => {
-    const summary = config.routes.map((r) => [r.hosts.join(','), r.paths.join(','), `${r.service.host}:${r.service.port}`, r.stripPath, r.preserveHost]);
+    const summary = config.routes.map((r) => [r.hosts.join(','), r.paths.join(','), `${r.service.protocol}://${r.service.host}:${r.service.port}`, r.stripPath, r.preserveHost]);
     expect(summary).toEqual([
-      ['mcp.demo.example', '/', 'utility-mcp-server:3000', false, false],
-      ['mcp.demo.example', '/.well-known/oauth-protected-resource', 'utility-mcp-server:3000', false, false],
-      ['api.demo.example', '/stocks', 'stocks-api:3001', false, false],
-      ['login.demo.example', '/', 'idsvr:8443', false, true],
-      ['mail.demo.example', '/', 'maildev:1080', false, false],
-      ['www.client.example', '/', 'client-metadata:3002', false, false],
-      ['admin.demo.example', '/', 'idsvr:6749', false, true],
+      ['mcp.demo.example', '/', 'http://utility-mcp-server:3000', false, false],
+      ['mcp.demo.example', '/.well-known/oauth-protected-resource', 'http://utility-mcp-server:3000', false, false],
+      ['api.demo.example', '/stocks', 'http://stocks-api:3001', false, false],
+      ['login.demo.example', '/', 'http://idsvr:8443', false, true],
+      ['login.demo.example', '/.well-known/,/oauth/v2/oauth-anonymous', 'http://idsvr:8443', false, true],
+      ['login.demo.example', '/oauth/v2/oauth-token', 'http://idsvr:8443', false, true],
+      ['login.demo.example', '/token-service/oauth-registration', 'http://idsvr:8443', false, true],
+      ['mail.demo.example', '/', 'http://maildev:1080', false, false],
+      ['www.client.example', '/', 'http://client-metadata:3002', false, false],
+      // Curity's admin service is plain HTTP without an ssl-server-keystore.
+      ['admin.demo.example', '/', 'http://idsvr:6749', false, true],
     ]);
+  });
+
+  it('serves every route over https only, redirecting plain HTTP with 308', () => {
+    const raw = parse(readFileSync(KONG_YML, 'utf8')) as { services: { routes: { name: string; https_redirect_status_code?: number }[] }[] };
+    for (const entry of raw.services.flatMap((service) => service.routes)) expect(entry.https_redirect_status_code, entry.name).toBe(308);
+    for (const entry of config.routes) expect(entry.protocols, entry.name).toEqual(['https']);
+  });
+
+  it('gives the authorization server services short timeouts, so a frozen server does not hold a login page a minute', () => {
+    for (const name of ['idsvr', 'idsvr-oauth']) {
+      const service = config.services.find((candidate) => candidate.name === name);
+      expect(service, name).toMatchObject({ connectTimeoutMs: 5000, writeTimeoutMs: 10000, readTimeoutMs: 10000 });
+    }
+  });
+
+  it('limits registration per caller, strips client_uri from it, and limits the token endpoint generously', () => {
+    const registration = route('idsvr-registration-route');
+    expect(registration.plugins.map((p) => p.name)).toEqual(['rate-limiting', 'request-transformer', 'cors']);
+    expect(registration.plugins.find((p) => p.name === 'rate-limiting')?.config).toMatchObject({ minute: 60, hour: 600, limit_by: 'ip', policy: 'local' });
+    expect(registration.plugins.find((p) => p.name === 'request-transformer')?.config).toMatchObject({ remove: { body: ['client_uri'] } });
+    const token = route('idsvr-token-route');
+    expect(token.plugins.map((p) => p.name)).toEqual(['rate-limiting', 'cors']);
+    expect(token.plugins.find((p) => p.name === 'rate-limiting')?.config).toMatchObject({ minute: 300, hour: 3000, limit_by: 'ip', policy: 'local' });
   });
 
   it('protects the MCP entry point and the stocks API with the phantom token, not the metadata', () => {
@@ -59,6 +88,7 @@ describe('kong/kong.yml', () => {
     expect(route('mcp-protected-resource-metadata-route').plugins.map((p) => p.name)).toEqual(['cors']);
     expect(route('stocks-api-route').plugins.map((p) => p.name)).toEqual(['phantom-token']);
     for (const name of ['idsvr-route', 'maildev-route', 'client-metadata-route']) expect(route(name).plugins).toEqual([]);
+    expect(route('idsvr-metadata-route').plugins.map((p) => p.name)).toEqual(['cors']);
   });
 
   it('configures introspection as the seed does, with the secret from the environment vault', () => {
@@ -67,7 +97,8 @@ describe('kong/kong.yml', () => {
       introspection_endpoint: 'http://idsvr:8443/oauth/v2/oauth-introspect',
       client_id: 'api-gateway-client',
       client_secret: '{vault://env/gateway_client_secret}',
-      token_cache_seconds: 900,
+      // A revoked token passes for at most this long (bounded by its lifetime).
+      token_cache_seconds: 60,
       scope: 'stocks/read',
       resource_metadata: 'https://mcp.demo.example/.well-known/oauth-protected-resource',
       verify_ssl: true,
@@ -94,9 +125,39 @@ describe('kong/kong.yml', () => {
 describe('unsupported Kong configuration', () => {
   it('refuses an unknown plugin, naming it and where it is', () => {
     const message = problemsOf(() =>
-      parseKongConfig(minimal('        plugins:\n          - name: rate-limiting\n            config:\n              minute: 5'), 'kong.yml'),
+      parseKongConfig(minimal('        plugins:\n          - name: response-ratelimiting\n            config:\n              limits:\n                sms:\n                  minute: 5'), 'kong.yml'),
     );
-    expect(message).toContain('line 10: services[0].routes[0].plugins[0].name: plugin "rate-limiting" is not supported');
+    expect(message).toContain('line 10: services[0].routes[0].plugins[0].name: plugin "response-ratelimiting" is not supported');
+    expect(message).toContain('(supported: cors, phantom-token, rate-limiting, request-transformer)');
+  });
+
+  it('refuses the parts of rate-limiting and request-transformer it does not implement', () => {
+    const plugin = (name: string, config: string) => minimal(`        plugins:\n          - name: ${name}\n            config:\n${config}`);
+    const cases: [string, string][] = [
+      [plugin('rate-limiting', '              minute: 5\n              policy: redis'), 'only the local policy is supported'],
+      [plugin('rate-limiting', '              minute: 5\n              limit_by: header\n              header_name: x-caller'), 'limits per client address only'],
+      [plugin('rate-limiting', '              limit_by: ip'), 'at least one of second, minute, hour, day, month, year is required'],
+      [plugin('rate-limiting', '              minute: 50\n              hour: 10'), 'the limit for hour cannot be lower than the limit for minute'],
+      [plugin('rate-limiting', '              minute: 5\n              sync_rate: 10'), 'sync_rate can only be used with the redis policy'],
+      [plugin('request-transformer', '              add:\n                body:\n                  - a:b'), 'add.body is not supported by the local gateway'],
+      [plugin('request-transformer', '              remove:\n                headers:\n                  - x-a'), 'remove.headers is not supported by the local gateway'],
+      [plugin('request-transformer', '              http_method: GET'), 'http_method is not supported by the local gateway'],
+      [plugin('cors', '              allow_origin_absent: false'), 'services[0].routes[0].plugins[0].config.allow_origin_absent: is not supported by the local gateway'],
+      [minimal('        protocols: [grpcs]'), 'only http and https routes are supported by the local gateway'],
+      [minimal('        protocols: [https]\n        https_redirect_status_code: 303'), 'services[0].routes[0].https_redirect_status_code'],
+    ];
+    for (const [yaml, expected] of cases) expect(problemsOf(() => parseKongConfig(yaml, 'kong.yml')), expected).toContain(expected);
+  });
+
+  it('accepts the Kong settings it implements', () => {
+    const config = parseKongConfig(
+      minimal(
+        '        protocols: [https]\n        https_redirect_status_code: 308\n        plugins:\n          - name: rate-limiting\n            config:\n              second: 2\n              minute: 5\n              limit_by: consumer\n          - name: request-transformer\n            config:\n              remove:\n                body: [client_uri]',
+      ),
+      'kong.yml',
+    );
+    expect(config.routes[0]?.protocols).toEqual(['https']);
+    expect(config.routes[0]?.plugins.map((p) => p.name)).toEqual(['rate-limiting', 'request-transformer']);
   });
 
   it('refuses route methods', () => {
@@ -221,8 +282,8 @@ describe('local mapping', () => {
     gateway = undefined;
     const error = await start({ unservedHosts: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayMappingError);
-    expect((error as Error).message).toContain('host admin.demo.example (services[5].routes[0]) has no entry in virtualHosts');
-    expect((error as Error).message).toContain('service idsvr-admin (services[5]) needs upstreams["idsvr:6749"]');
+    expect((error as Error).message).toContain('host admin.demo.example (services[6].routes[0]) has no entry in virtualHosts');
+    expect((error as Error).message).toContain('service idsvr-admin (services[6]) needs upstreams["idsvr:6749"]');
   });
 
   it('names an unmapped introspection endpoint', async () => {

@@ -81,7 +81,16 @@ describe('CORS for the MCP Inspector (kong.yml)', () => {
 });
 
 describe('cors plugin settings', () => {
-  const exchange = (method: string, headers: Record<string, string>): Exchange => ({ method, requestHeaders: headers, upstreamHeaders: {}, log: quietLogger });
+  const exchange = (method: string, headers: Record<string, string>): Exchange => ({
+    method,
+    requestHeaders: headers,
+    upstreamHeaders: {},
+    clientAddress: '127.0.0.1',
+    requestId: 'test',
+    readBody: () => Promise.resolve(Buffer.alloc(0)),
+    replaceBody: () => undefined,
+    log: quietLogger,
+  });
   const preflightOf = (config: unknown, origin: string, extra: Record<string, string> = {}) =>
     corsPlugin(corsConfigSchema.parse(config)).access?.(exchange('OPTIONS', { origin, 'access-control-request-method': 'GET', ...extra }));
   const filtered = (config: unknown, headers: Record<string, string>, response: HeaderMap = {}) => {

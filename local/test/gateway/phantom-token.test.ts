@@ -142,7 +142,7 @@ describe('phantom token when the authorization server fails', () => {
   });
 
   it('answers 503 when introspection takes longer than timeout_ms', async () => {
-    const config = readFileSync(KONG_YML, 'utf8').replace('token_cache_seconds: 900\n', 'token_cache_seconds: 900\n              timeout_ms: 300\n');
+    const config = readFileSync(KONG_YML, 'utf8').replace('token_cache_seconds: 60\n', 'token_cache_seconds: 60\n              timeout_ms: 300\n');
     const profile = await startLocalProfile({ kongConfigPath: writeKongConfig(config) });
     try {
       const { opaque } = await profile.issueToken();
