@@ -26,9 +26,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 readonly DEPLOY_DIR=.deploy
-readonly CURITY_VERSION="${CURITY_VERSION:-10.4.0}"
+readonly CURITY_VERSION="${CURITY_VERSION:-11.4.0}"
 readonly HOSTS_LINE='127.0.0.1 mcp.demo.example api.demo.example login.demo.example admin.demo.example mail.demo.example www.client.example'
 readonly MIN_COMPOSE_VERSION=2.24.0
+readonly PUBLIC_ISSUER='https://login.demo.example/oauth/v2/oauth-anonymous'
+# RFC 8414 section 3.1: the well-known segment goes between the host and the
+# issuer's path. Both authorization servers serve this form, and MCP clients
+# try it first for an issuer with a path; the Curity Identity Server serves
+# no metadata at the root /.well-known/oauth-authorization-server.
+readonly METADATA_URL="https://login.demo.example/.well-known/oauth-authorization-server${PUBLIC_ISSUER#https://login.demo.example}"
 
 say() { printf '%s\n' "$*"; }
 fail() {
@@ -141,7 +147,7 @@ print_users() {
 write_endpoints_file() {
   local profile="$1"
   mkdir -p "$DEPLOY_DIR"
-  PROFILE="$profile" node -e '
+  PROFILE="$profile" ISSUER="$PUBLIC_ISSUER" AUTHORIZATION_SERVER_METADATA="$METADATA_URL" node -e '
     const fs = require("node:fs");
     const { users } = JSON.parse(fs.readFileSync("data/users.json", "utf8"));
     const endpoints = {
@@ -150,8 +156,8 @@ write_endpoints_file() {
         mcp: "https://mcp.demo.example/",
         protectedResourceMetadata: "https://mcp.demo.example/.well-known/oauth-protected-resource",
         stocksApi: "https://api.demo.example/stocks",
-        issuer: "https://login.demo.example/oauth/v2/oauth-anonymous",
-        authorizationServerMetadata: "https://login.demo.example/.well-known/oauth-authorization-server",
+        issuer: process.env.ISSUER,
+        authorizationServerMetadata: process.env.AUTHORIZATION_SERVER_METADATA,
         inbox: "https://mail.demo.example/",
         clientMetadata: "https://www.client.example/",
       },
@@ -174,7 +180,7 @@ print_docker_summary() {
   say '  MCP server entry point         https://mcp.demo.example/'
   say '  Protected resource metadata    https://mcp.demo.example/.well-known/oauth-protected-resource'
   say '  Stocks API                     https://api.demo.example/stocks'
-  say '  Authorization server metadata  https://login.demo.example/.well-known/oauth-authorization-server'
+  say "  Authorization server metadata  $METADATA_URL"
   say '  Test e-mail inbox              https://mail.demo.example/'
   say '  Client metadata documents      https://www.client.example/'
   if [ "$profile" = curity ]; then
@@ -220,10 +226,13 @@ deploy_docker() {
     license_key=$(read_license_key "$LICENSE_FILE_PATH") || exit 1
     write_private "$DEPLOY_DIR/curity-license.env" "LICENSE_KEY=$license_key"
     say "Using the Curity license from $LICENSE_FILE_PATH"
-    if [ ! -s "$DEPLOY_DIR/curity-secrets.env" ]; then
-      say 'Creating the Curity keys (once, kept in .deploy/curity-secrets.env)'
+    # The keys are made once. They also carry the development CA, which the
+    # server trusts for client ID metadata documents, so a new CA (certs/
+    # create.sh --force) means new values.
+    if [ ! -s "$DEPLOY_DIR/curity-secrets.env" ] || [ certs/ca.crt -nt "$DEPLOY_DIR/curity-secrets.env" ]; then
+      say 'Creating the Curity keys (kept in .deploy/curity-secrets.env until the development CA changes)'
       local secrets
-      secrets=$(CURITY_IMAGE="curity.azurecr.io/curity/idsvr:$CURITY_VERSION" idsvr-config/scripts/create-crypto-env.sh) ||
+      secrets=$(CURITY_IMAGE="curity.azurecr.io/curity/idsvr:$CURITY_VERSION" idsvr-config/scripts/create-crypto-env.sh certs/ca.crt) ||
         fail 'could not create the Curity keys (idsvr-config/scripts/create-crypto-env.sh failed)'
       write_private "$DEPLOY_DIR/curity-secrets.env" "$secrets"
     fi

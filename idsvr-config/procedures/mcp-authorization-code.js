@@ -65,13 +65,22 @@ function requestedResource(context) {
     return value ? String(value) : null;
 }
 
-// Audiences come from two places: static clients list them in their
+// The MCP server's audience, which clients described by a client ID metadata
+// document (ephemeral clients) may ask for: the registration policy that
+// gives dynamic clients their "audiences" property never runs for them.
+var MCP_AUDIENCE = 'https://mcp.demo.example/';
+
+// Audiences come from three places: static clients list them in their
 // configuration, dynamic clients carry the "audiences" property that the
-// registration policy stored.
+// registration policy stored, and ephemeral clients, whose client ID is the
+// https URL of their metadata document, get the MCP audience.
 function allowedAudiences(client) {
     var audiences = [];
     if (!client) {
         return audiences;
+    }
+    if (isEphemeral(client)) {
+        audiences.push(MCP_AUDIENCE);
     }
     if (client.audiencesAsString) {
         audiences = audiences.concat(splitList(String(client.audiencesAsString)));
@@ -113,4 +122,10 @@ function splitList(text) {
     return text.split(/[\s,]+/).filter(function (item) {
         return item.length > 0;
     });
+}
+
+// Only ephemeral clients have https URLs as client IDs here: the static
+// clients have plain names and the server generates the dynamic ones.
+function isEphemeral(client) {
+    return client.id !== undefined && client.id !== null && String(client.id).indexOf('https://') === 0;
 }

@@ -4,8 +4,10 @@
  * region comes from the user's account attributes (the seeded accounts hold
  * it, see db/seed-users.sql); client_type and client_assurance_level come
  * from the properties that the registration policy stored on the dynamic
- * client. The stocks API filters on region and can refuse or limit MCP
- * clients on the other two.
+ * client, or the same values the policy gives, for a client described by a
+ * client ID metadata document (an ephemeral client, whose client ID is the
+ * https URL of the document). The stocks API filters on region and can
+ * refuse or limit MCP clients on the other two.
  *
  * @param {se.curity.identityserver.procedures.claims.ClaimsProviderProcedureContext} context
  */
@@ -17,8 +19,14 @@ function result(context) {
         claims.region = String(account.region);
     }
 
-    var properties = context.client ? context.client.properties : null;
-    if (properties) {
+    var client = context.client;
+    var properties = client ? client.properties : null;
+    if (client && isEphemeral(client)) {
+        // A client ID metadata document client has no stored properties: it
+        // gets what the registration policy gives every MCP client.
+        claims.client_type = 'mcp';
+        claims.client_assurance_level = 1;
+    } else if (properties) {
         if (properties.client_type) {
             claims.client_type = String(properties.client_type);
         }
@@ -51,4 +59,9 @@ function accountAttributes(context) {
         return JSON.parse(row.attributes);
     }
     return row.attributes;
+}
+
+// Only ephemeral clients have https URLs as client IDs here.
+function isEphemeral(client) {
+    return client.id !== undefined && client.id !== null && String(client.id).indexOf('https://') === 0;
 }

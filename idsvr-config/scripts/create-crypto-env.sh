@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# Prints the secret part of the Curity container's environment, one
+# Prints the generated part of the Curity container's environment, one
 # NAME=value line each, for the deployment to keep outside the repository:
 #
-#   SYMMETRIC_KEY          random 256-bit key of the default zone
-#   CONFIG_ENCRYPTION_KEY  key the server uses to encrypt configuration values
-#   TOKEN_SIGNING_KEY      a fresh RSA key pair that signs JWT access tokens,
-#                          in the keystore form the configuration expects
+#   CONFIG_ENCRYPTION_KEY  the key the server decrypts the values below with
+#   TOKEN_SIGNING_KEY      a fresh RSA key pair that signs JWT access tokens
+#   SYMMETRIC_KEY          a random 256-bit key of the default zone
+#   EXTERNAL_ROOT_CA       the development CA (CA_FILE), which the server
+#                          trusts when it fetches client ID metadata documents
+#                          through the gateway
 #
-# Usage:  idsvr-config/scripts/create-crypto-env.sh > .deploy/curity-secrets.env
+# The three values after the key are encrypted with CONFIG_ENCRYPTION_KEY,
+# the way Curity's own deployment examples protect secrets: the key store is
+# first converted by the image's convertks tool, then every value goes
+# through the server's own converters (ConvertKeyStore for key stores,
+# SecretConverter for plain secrets). A server that has CONFIG_ENCRYPTION_KEY
+# set expects its secrets in that encrypted form.
 #
-# Needs openssl and docker: the keystore is converted by the convertks tool
-# that ships in the Curity image, so its format always matches the server.
+# Usage:  idsvr-config/scripts/create-crypto-env.sh CA_FILE > .deploy/curity-secrets.env
+#
+# Needs openssl and docker. CURITY_IMAGE names the image whose tools do the
+# conversion, so the formats always match the server that reads them.
 set -euo pipefail
 
-image="${CURITY_IMAGE:-curity.azurecr.io/curity/idsvr:latest}"
+if [ $# -ne 1 ] || [ ! -r "$1" ]; then
+  echo "usage: $0 CA_FILE   (CA_FILE: the PEM certificate of the development CA, e.g. certs/ca.crt)" >&2
+  exit 2
+fi
+ca_file="$1"
+image="${CURITY_IMAGE:?CURITY_IMAGE must name the Curity image, e.g. curity.azurecr.io/curity/idsvr:11.4.0}"
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 alias_name="token-signing"
 
 workdir="$(mktemp -d)"
@@ -26,18 +41,30 @@ openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 365 \
 openssl pkcs12 -export -name "$alias_name" \
   -inkey "$workdir/signing.key" -in "$workdir/signing.crt" \
   -passout "pass:$keystore_password" -out "$workdir/signing.p12"
-keystore_base64="$(openssl base64 -A -in "$workdir/signing.p12")"
 
 config_encryption_key="$(openssl rand -hex 32)"
-token_signing_key="$(
-  docker run --rm \
+
+# protect-values.sh runs inside the image (read from standard input, so no
+# host folder has to be shared with the engine) and prints the protected
+# NAME=value lines.
+protected="$(
+  docker run --rm -i \
     -e CONFIG_ENCRYPTION_KEY="$config_encryption_key" \
+    -e KEYSTORE_BASE64="$(openssl base64 -A -in "$workdir/signing.p12")" \
     -e KEYSTORE_PASSWORD="$keystore_password" \
-    -e KEYSTORE_BASE64="$keystore_base64" \
     -e KEYSTORE_ALIAS="$alias_name" \
-    "$image" bash -c '/opt/idsvr/bin/convertks --in-password "$KEYSTORE_PASSWORD" --in-alias "$KEYSTORE_ALIAS" --in-entry-password "$KEYSTORE_PASSWORD" --in-keystore "$KEYSTORE_BASE64"'
+    -e SYMMETRIC_KEY_PLAIN="$(openssl rand -hex 32)" \
+    -e CA_BASE64="$(openssl base64 -A -in "$ca_file")" \
+    "$image" bash -s <"$script_dir/protect-values.sh"
 )"
 
-echo "SYMMETRIC_KEY=$(openssl rand -hex 32)"
+# Every protected value must be there, once, in one line.
+for name in TOKEN_SIGNING_KEY SYMMETRIC_KEY EXTERNAL_ROOT_CA; do
+  if [ "$(grep -c "^$name=." <<<"$protected")" != 1 ]; then
+    echo "$0: the Curity image did not return $name" >&2
+    exit 1
+  fi
+done
+
 echo "CONFIG_ENCRYPTION_KEY=$config_encryption_key"
-echo "TOKEN_SIGNING_KEY=$token_signing_key"
+grep -E '^(TOKEN_SIGNING_KEY|SYMMETRIC_KEY|EXTERNAL_ROOT_CA)=' <<<"$protected"

@@ -132,6 +132,33 @@ describe('authorization code token procedure', () => {
     expect(issued.accessTokens[0]?.data['aud']).toBe('https://api.demo.example');
   });
 
+  describe('a client described by a client ID metadata document (ephemeral client)', () => {
+    // No stored properties: its client ID is the URL of its document.
+    const ephemeral = { id: 'https://www.client.example/console-client.json' };
+
+    it('may ask for the MCP server as its audience', () => {
+      const { context, issued } = tokenRequest({ resource: MCP, client: ephemeral });
+      procedure(context);
+      expect(issued.accessTokens[0]?.data['aud']).toBe(MCP);
+    });
+
+    it.each([
+      ['the API', 'https://api.demo.example'],
+      ['its own URL', 'https://www.client.example/console-client.json'],
+    ])('may not ask for %s', (_case, resource) => {
+      const { context, issued } = tokenRequest({ resource, client: ephemeral });
+      expect(refusal(procedure, context).errorCode).toBe('invalid_target');
+      expect(issued.accessTokens).toHaveLength(0);
+    });
+
+    it('is told apart by the https scheme of its client ID only', () => {
+      for (const id of ['http://www.client.example/console-client.json', 'mcp-server', 'xhttps://www.client.example/']) {
+        const { context } = tokenRequest({ resource: MCP, client: { id } });
+        expect(refusal(procedure, context).errorCode, id).toBe('invalid_target');
+      }
+    });
+  });
+
   it('still issues refresh and ID tokens to clients that have them', () => {
     const { context, issued } = tokenRequest({
       resource: MCP,

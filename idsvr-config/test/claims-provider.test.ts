@@ -7,11 +7,11 @@ import { approvedUsers, seededAccounts } from './support/seed-users.ts';
 const procedure = loadProcedure('mcp-claims-provider.js');
 
 /** An attribute data source whose query returns the seeded attributes column as JSON text. */
-function claimsRequest(subject: string, clientProperties: Record<string, unknown> | null) {
+function claimsRequest(subject: string, clientProperties: Record<string, unknown> | null, client?: Record<string, unknown>) {
   const accounts = new Map(seededAccounts().map((account) => [account.username, JSON.stringify(account.attributes)]));
   return {
     subjectAttributes: { subject },
-    client: clientProperties === null ? { id: 'static-client' } : { id: 'dcr-client', properties: clientProperties },
+    client: client ?? (clientProperties === null ? { id: 'static-client' } : { id: 'dcr-client', properties: clientProperties }),
     getAttributeDataSource: () => ({
       getAttributes: (username: string) => ({
         getRow: (index: number) => {
@@ -47,6 +47,19 @@ describe('claims provider for stocks/read', () => {
 
   it('gives no client claims to a client without the MCP properties', () => {
     expect(procedure(claimsRequest('jane.test@demo.example', null))).toEqual({ region: 'Europe' });
+  });
+
+  it('gives a client described by a client ID metadata document the claims of every MCP client', () => {
+    const ephemeral = { id: 'https://www.client.example/mcp-inspector.json' };
+    expect(procedure(claimsRequest('jane.test@demo.example', null, ephemeral))).toEqual({
+      region: 'Europe',
+      client_type: 'mcp',
+      client_assurance_level: 1,
+    });
+  });
+
+  it('gives no client claims to a static client with a plain client ID', () => {
+    expect(procedure(claimsRequest('jane.test@demo.example', null, { id: 'mcp-server' }))).toEqual({ region: 'Europe' });
   });
 
   it('gives no region for an unknown user', () => {

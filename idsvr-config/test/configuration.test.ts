@@ -2,8 +2,10 @@
 // the merged configuration holds each piece the MCP flow relies on. Values
 // are read from parsed element paths, with #{NAME} placeholders resolved from
 // env/curity.env as the server would at start-up.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { generatedParameterNames } from './support/crypto-env.ts';
 import {
   attribute,
   children,
@@ -27,8 +29,14 @@ import {
 const ISSUER = 'https://login.demo.example/oauth/v2/oauth-anonymous';
 const OAUTH_NAMESPACE = 'https://curity.se/ns/conf/profile/oauth';
 
-/** Values the deployment passes in and that are never committed (README.md explains each). */
-const DEPLOYMENT_SECRETS = ['LICENSE_KEY', 'SYMMETRIC_KEY', 'TOKEN_SIGNING_KEY'];
+/**
+ * Values the deployment passes in and that are never committed (README.md
+ * explains each): the license key, which deploy.sh copies from the license
+ * file, and what scripts/create-crypto-env.sh prints.
+ */
+const DEPLOYMENT_SECRETS = ['LICENSE_KEY', ...generatedParameterNames()];
+/** Read by the server itself rather than through a #{NAME} parameter. */
+const READ_BY_THE_SERVER = ['CONFIG_ENCRYPTION_KEY'];
 
 const files = loadConfigFiles();
 const roots = files.map((file) => file.root);
@@ -69,13 +77,14 @@ describe('configuration files', () => {
     expect(attribute(file?.root, 'xmlns')).toBe('http://tail-f.com/ns/config/1.0');
   });
 
-  it('fill every #{NAME} from env/curity.env or from the deployment', () => {
+  it('fill every #{NAME} from env/curity.env or from the deployment, and mention no other anywhere, comments included', () => {
     const used = new Set(files.flatMap((file) => placeholders(file.text)));
     const missing = [...used].filter((name) => !variables.has(name) && !DEPLOYMENT_SECRETS.includes(name));
     expect(missing).toEqual([]);
+    expect(DEPLOYMENT_SECRETS).toEqual(expect.arrayContaining(['LICENSE_KEY', 'SYMMETRIC_KEY', 'TOKEN_SIGNING_KEY', 'EXTERNAL_ROOT_CA']));
     const readme = readText('README.md');
     for (const secret of DEPLOYMENT_SECRETS) {
-      expect(used.has(secret)).toBe(true);
+      expect(used.has(secret) || READ_BY_THE_SERVER.includes(secret), secret).toBe(true);
       expect(readme).toContain(secret);
       expect(variables.has(secret)).toBe(false);
     }
@@ -224,6 +233,66 @@ describe('dynamic client registration', () => {
 
   it('gives each dynamic client a secret', () => {
     expect(single(openRegistration, 'client-authentication-method/secret/credential-manager')).toBe('default-credential-manager');
+  });
+});
+
+// The policy every MCP client gets, from the module both servers are tested
+// against (imported, never skipped: if it moves, this test fails).
+const mcpPolicy = (await import(
+  /* @vite-ignore */ fileURLToPath(new URL('../../authorization-server/src/clients/mcp-registration-policy.ts', import.meta.url))
+)) as { mcpRegistrationAttributes(body: unknown): Record<string, unknown>; MCP_SCOPE: string };
+
+describe('client ID metadata documents (ephemeral clients)', () => {
+  const ephemeral = select(authorizationServer, 'ephemeral-client');
+  const policy = mcpPolicy.mcpRegistrationAttributes({ scope: mcpPolicy.MCP_SCOPE, client_name: 'any' });
+
+  it('are enabled on the token service', () => {
+    expect(ephemeral).toHaveLength(1);
+  });
+
+  it('get the MCP registration policy: code flow only, public, the policy\'s token lifetimes, stocks/read, consent', () => {
+    expect(childNames(select(ephemeral, 'capabilities')[0])).toEqual(['code']);
+    expect(childNames(select(ephemeral, 'client-authentication-method')[0])).toEqual(['no-authentication']);
+    expect(single(ephemeral, 'access-token-ttl')).toBe(String(policy['access_token_ttl']));
+    expect(policy['refresh_token_ttl']).toBe(0);
+    expect(single(ephemeral, 'refresh-token-ttl')).toBe('disabled');
+    expect(texts(ephemeral, 'scopes/scope')).toEqual([mcpPolicy.MCP_SCOPE]);
+    expect(select(ephemeral, 'user-consent')).toHaveLength(1);
+  });
+
+  it('sign in with the e-mail authenticator that exists', () => {
+    const authenticators = ids(select(authenticationService, 'settings/authentication-service/authenticators/authenticator'));
+    expect(texts(ephemeral, 'authenticators/authenticator')).toEqual(['email']);
+    expect(authenticators).toContain('email');
+  });
+
+  it('may redirect to a loopback port chosen at run time, as native MCP clients do', () => {
+    expect(single(ephemeral, 'redirect-uri-validation/allow-loopback-redirect-uris')).toBe('true');
+    expect(select(ephemeral, 'localhost-allowed')).toHaveLength(0);
+  });
+
+  it('cache a document for at most 300 s, like the open server', () => {
+    expect(single(ephemeral, 'cache/cache-duration')).toBe('300');
+  });
+
+  it('are fetched by an HTTP client that trusts the development CA, passed in as EXTERNAL_ROOT_CA', () => {
+    const clientId = single(ephemeral, 'http-client');
+    const httpClient = withKey(select(roots, 'facilities/http/client'), clientId);
+    expect(httpClient).toHaveLength(1);
+    expect(single(httpClient, 'tls/use-truststore')).toBe('true');
+    const trusted = select(roots, 'facilities/crypto/ssl/server-truststore/server-certificate');
+    expect(texts(trusted, 'keystore')).toEqual(['#{EXTERNAL_ROOT_CA}']);
+    // certs/create.sh makes an EC P-256 CA; the entry must say so.
+    expect(texts(trusted, 'type')).toEqual(['elliptic-curve']);
+    expect(texts(trusted, 'curve-name')).toEqual(['P-256']);
+    const createScript = readFileSync(fileURLToPath(new URL('../../certs/create.sh', import.meta.url)), 'utf8');
+    expect(createScript).toMatch(/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256/);
+  });
+
+  it('are the only clients with https client IDs, which is how the procedures recognise them', () => {
+    const staticIds = ids(select(authorizationServer, 'client-store/config-backed/client'));
+    expect(staticIds.length).toBeGreaterThan(0);
+    for (const id of staticIds) expect(id).not.toMatch(/^https:/);
   });
 });
 
@@ -406,12 +475,21 @@ describe('container mounts', () => {
   });
 
   it('put templates and messages where the server reads them', () => {
+    // The MCP consent page and its wording also replace the default ones,
+    // for clients described by a client ID metadata document (no template area).
+    const defaultOverrides: Record<string, string> = {
+      'templates/template-areas/mcp-client/views/oauth/consent.vm': '/opt/idsvr/usr/share/templates/overrides/views/oauth/consent.vm',
+      'templates/messages/template-areas/mcp-client/en/views/oauth/messages': '/opt/idsvr/usr/share/messages/overrides/en/views/oauth/messages',
+    };
     for (const mount of list.filter((candidate) => candidate.source.startsWith('templates/'))) {
       const relative = mount.source.slice('templates/'.length);
       const expected = relative.startsWith('messages/')
         ? `/opt/idsvr/usr/share/${relative}`
         : `/opt/idsvr/usr/share/templates/${relative}`;
-      expect(mount.target).toBe(expected);
+      expect([expected, defaultOverrides[mount.source]]).toContain(mount.target);
+    }
+    for (const [source, target] of Object.entries(defaultOverrides)) {
+      expect(list).toContainEqual({ source, target });
     }
   });
 });

@@ -70,6 +70,20 @@ describe('username page of the e-mail authenticator', () => {
     expect(template).not.toMatch(/\$!?\{?_requestingOAuthClient\.properties\.name\}?\s*</);
   });
 
+  it('names a client described by a client ID metadata document by the host of its client ID, HTML-encoded', () => {
+    expect(template).toContain("#elseif ($_requestingOAuthClient && $_requestingOAuthClient.id.startsWith('https://'))");
+    const host = /#set \(\$requestingClientHost = \$_requestingOAuthClient\.id\.replaceAll\('([^']+)', '\$1'\)\)/.exec(template)?.[1];
+    expect(host).toBeDefined();
+    // Java's replaceAll and JavaScript agree on this pattern.
+    const pattern = new RegExp(host ?? '');
+    expect('https://www.client.example/console-client.json'.replace(pattern, '$1')).toBe('www.client.example');
+    expect('https://www.client.example:8443/a?b#c'.replace(pattern, '$1')).toBe('www.client.example');
+    const uses = [...template.matchAll(/\$!?\{?requestingClientHost\}?/g)];
+    const encoded = template.match(/\$_tr\.encodeHtml\(\$requestingClientHost\)/g) ?? [];
+    expect(uses.length - 2).toBe(encoded.length);
+    expect(encoded.length).toBe(1);
+  });
+
   it('posts the userName field the authenticator reads', () => {
     expect(template).toMatch(/name="userName"/);
     expect(template).toMatch(/<form method="post">/);

@@ -109,10 +109,14 @@ export function environment(): Map<string, string> {
   return variables;
 }
 
-/** The #{NAME} placeholders of a file, outside XML comments. */
+/**
+ * Every #{...} parameter of a file, comments included: the server's
+ * pre-processor stops on an undefined parameter, and whether it skips
+ * comments is not documented, so a file may not mention one anywhere it
+ * does not mean it.
+ */
 export function placeholders(configText: string): string[] {
-  const withoutComments = configText.replace(/<!--[\s\S]*?-->/g, '');
-  return [...withoutComments.matchAll(/#\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string);
+  return [...configText.matchAll(/#\{([^}]*)\}/g)].map((match) => match[1] as string);
 }
 
 /** A configuration value with its #{NAME} placeholders filled from env/curity.env. */

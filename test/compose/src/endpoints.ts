@@ -8,7 +8,9 @@ export const DOCKER_ENDPOINTS: ExternalEndpoints = {
   protectedResourceMetadata: 'https://mcp.demo.example/.well-known/oauth-protected-resource',
   stocksApi: 'https://api.demo.example/stocks',
   issuer: 'https://login.demo.example/oauth/v2/oauth-anonymous',
-  authorizationServerMetadata: 'https://login.demo.example/.well-known/oauth-authorization-server',
+  // RFC 8414 path insertion: the one location both authorization servers
+  // serve (the Curity Identity Server has nothing at the root form).
+  authorizationServerMetadata: 'https://login.demo.example/.well-known/oauth-authorization-server/oauth/v2/oauth-anonymous',
   inbox: 'https://mail.demo.example/',
   clientMetadata: 'https://www.client.example/',
 };

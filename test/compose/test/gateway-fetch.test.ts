@@ -61,7 +61,7 @@ describe.skipIf(!hasOpenssl)(`gateway fetch${hasOpenssl ? '' : ' (skipped: opens
     }
     expect(seen.map((request) => request.path)).toEqual([
       '/.well-known/oauth-protected-resource',
-      '/.well-known/oauth-authorization-server',
+      '/.well-known/oauth-authorization-server/oauth/v2/oauth-anonymous',
       '/',
     ]);
   });

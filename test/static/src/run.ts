@@ -43,7 +43,7 @@ export function environmentWithoutDocker(extra: Record<string, string> = {}): Re
  * An environment whose `docker` stands in for a working engine with Compose:
  * it records each call (arguments, and COOKIE_KEYS as exported to it) in
  * `log`, reports every container as running and healthy (or as `health`
- * says), and prints a fake keystore for `docker run`. Nothing is started.
+ * says), and prints fake protected values for `docker run`. Nothing is started.
  */
 export function environmentWithFakeDocker(
   log: string,
@@ -61,7 +61,8 @@ export function environmentWithFakeDocker(
       '  "compose version --short") echo 2.29.7 ;;',
       '  *" ps --quiet "*) echo "container-${!#}" ;;',
       '  inspect*) echo "$FAKE_DOCKER_HEALTH" ;;',
-      '  run*) echo fake-keystore ;;',
+      // The protected values the Curity image prints (idsvr-config/scripts/protect-values.sh).
+      '  run*) printf "TOKEN_SIGNING_KEY=fake-keystore-%s\\nSYMMETRIC_KEY=fake-secret\\nEXTERNAL_ROOT_CA=fake-ca\\n" "$RANDOM" ;;',
       'esac',
       'exit 0',
       '',

@@ -1,7 +1,8 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DOCKER_ENDPOINTS } from '../../compose/src/endpoints.ts';
 import { repoPath } from '../src/repo.ts';
 import { commandExists, environmentWithFakeDocker, environmentWithoutDocker, run } from '../src/run.ts';
 
@@ -16,6 +17,7 @@ const SCRIPTS = [
   'kong/spec/run.sh',
   'idsvr-config/db/init.sh',
   'idsvr-config/scripts/create-crypto-env.sh',
+  'idsvr-config/scripts/protect-values.sh',
 ];
 const MISSING_SHELLCHECK =
   'shellcheck is not installed: run scripts/system-packages.sh (test.sh does) or apt-get install -y shellcheck';
@@ -118,7 +120,7 @@ describe('deploy.sh with a Docker engine (a stand-in that starts nothing)', () =
   /** A copy of the files deploy.sh uses, so its .deploy/ and certs/ land in a temporary folder. */
   function deployment(): { root: string; log: string } {
     const root = mkdtempSync(join(tmpdir(), 'deploy-'));
-    for (const path of ['deploy.sh', 'certs/create.sh', 'data/users.json', 'idsvr-config/scripts/create-crypto-env.sh']) {
+    for (const path of ['deploy.sh', 'certs/create.sh', 'data/users.json', 'idsvr-config/scripts/create-crypto-env.sh', 'idsvr-config/scripts/protect-values.sh']) {
       cpSync(repoPath(path), join(root, path));
     }
     return { root, log: join(root, 'docker.log') };
@@ -132,9 +134,12 @@ describe('deploy.sh with a Docker engine (a stand-in that starts nothing)', () =
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('LICENSE_FILE_PATH is not set: deploying the open profile');
     expect(result.stdout).toContain('The Docker deployment is running (profile open)');
-    for (const url of ['https://mcp.demo.example/', 'https://login.demo.example/.well-known/oauth-authorization-server', 'https://mail.demo.example/']) {
+    for (const url of ['https://mcp.demo.example/', 'https://mail.demo.example/']) {
       expect(result.stdout).toContain(url);
     }
+    // The metadata location the Curity Identity Server serves too (RFC 8414
+    // path insertion); it has nothing at the root form.
+    expect(result.stdout).toMatch(/Authorization server metadata +https:\/\/login\.demo\.example\/\.well-known\/oauth-authorization-server\/oauth\/v2\/oauth-anonymous\n/);
     expect(result.stdout).toContain('john.doe@demo.example');
     expect(result.stdout).toMatch(/mcp\.demo\.example resolves to this machine|127\.0\.0\.1 mcp\.demo\.example api\.demo\.example login\.demo\.example/);
     expect(result.stdout).not.toContain('admin.demo.example/admin');
@@ -167,15 +172,34 @@ describe('deploy.sh with a Docker engine (a stand-in that starts nothing)', () =
     expect(readFileSync(licenseEnv, 'utf8')).toBe('LICENSE_KEY=eyJhbGciOi.eyJ0eXAiOiJsaWNlbnNlIn0.c2lnbmF0dXJl\n');
     expect(statSync(licenseEnv).mode & 0o077).toBe(0);
     const secrets = readFileSync(join(root, '.deploy/curity-secrets.env'), 'utf8');
-    expect(secrets).toMatch(/^SYMMETRIC_KEY=[0-9a-f]{64}$/m);
-    expect(secrets).toContain('TOKEN_SIGNING_KEY=fake-keystore');
-    expect(calls(log).some((call) => call.startsWith('run ') && call.includes('curity.azurecr.io/curity/idsvr:10.4.0'))).toBe(true);
+    expect(secrets).toMatch(/^CONFIG_ENCRYPTION_KEY=[0-9a-f]{64}$/m);
+    expect(secrets).toMatch(/^TOKEN_SIGNING_KEY=fake-keystore-\d+$/m);
+    expect(secrets).toContain('SYMMETRIC_KEY=fake-secret\n');
+    expect(secrets).toContain('EXTERNAL_ROOT_CA=fake-ca\n');
+    expect(statSync(join(root, '.deploy/curity-secrets.env')).mode & 0o077).toBe(0);
+    expect(calls(log).some((call) => call.startsWith('run ') && call.includes('curity.azurecr.io/curity/idsvr:11.4.0'))).toBe(true);
+    expect(result.stdout).toMatch(/Authorization server metadata +https:\/\/login\.demo\.example\/\.well-known\/oauth-authorization-server\/oauth\/v2\/oauth-anonymous\n/);
     expect(calls(log)).toContain('compose --profile curity up -d --remove-orphans|COOKIE_KEYS=');
 
     // A second deployment keeps the keys it made the first time.
     const again = run(join(root, 'deploy.sh'), ['--curity'], { cwd: root, env: environmentWithFakeDocker(log, { extra: { LICENSE_FILE_PATH: license } }) });
     expect(again.status).toBe(0);
     expect(readFileSync(join(root, '.deploy/curity-secrets.env'), 'utf8')).toBe(secrets);
+
+    // A new development CA makes new values: the server must trust the CA
+    // that signs the gateway's certificate.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, 'certs/ca.crt'), later, later);
+    const renewed = run(join(root, 'deploy.sh'), ['--curity'], { cwd: root, env: environmentWithFakeDocker(log, { extra: { LICENSE_FILE_PATH: license } }) });
+    expect(renewed.status).toBe(0);
+    expect(readFileSync(join(root, '.deploy/curity-secrets.env'), 'utf8')).not.toBe(secrets);
+  });
+
+  it('records the endpoints the compose suite connects to', () => {
+    const { root, log } = deployment();
+    expect(run(join(root, 'deploy.sh'), ['--open'], { cwd: root, env: environmentWithFakeDocker(log) }).status).toBe(0);
+    const endpoints = JSON.parse(readFileSync(join(root, '.deploy/endpoints.json'), 'utf8')) as { external: Record<string, string> };
+    expect(endpoints.external).toEqual(DOCKER_ENDPOINTS);
   });
 
   it('fails with the state and logs when a service does not become healthy', () => {
