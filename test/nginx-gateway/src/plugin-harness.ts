@@ -114,7 +114,7 @@ export async function startPluginHarness(options: PluginHarnessOptions): Promise
   });
   await listen(introspection, introspectionPort);
   await listen(upstream, upstreamPort);
-  const introspectionOrigin = `${options.tls ? 'https://localhost' : 'http://127.0.0.1'}:${introspectionPort}`;
+  const introspectionOrigin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${introspectionPort}`;
 
   const routes = Object.fromEntries(
     Object.entries(options.routes).map(([route, config]) => {
