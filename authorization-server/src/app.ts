@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type Provider from 'oidc-provider';
-import { createLogger, requestContext, type Logger } from '@mcp-demo/service-kit';
+import { createLogger, errorFields, requestContext, type Logger } from '@mcp-demo/service-kit';
 import { loadUserDirectory } from './accounts/users.ts';
 import { createMetadataDocumentResolver, withMetadataDocuments } from './clients/metadata-documents.ts';
 import { loadStaticClients } from './clients/static-clients.ts';
@@ -72,6 +72,17 @@ export async function createAuthorizationServer(config: Config, options: Authori
   const mailer = createOtpMailer({ host: config.SMTP_HOST, port: config.SMTP_PORT, from: config.MAIL_FROM }, logger);
   const otp = createOneTimePasswords({
     store: storage.adapterFor('OneTimePassword'),
+    counters: storage.counters,
+    limits: {
+      maxFailures: config.OTP_MAX_FAILURES,
+      failureWindowSeconds: config.OTP_FAILURE_WINDOW_SECONDS,
+      freeFailures: config.OTP_FREE_FAILURES,
+      failureDelaySeconds: config.OTP_FAILURE_DELAY_SECONDS,
+      maxFailureDelaySeconds: config.OTP_MAX_FAILURE_DELAY_SECONDS,
+      maxCodesPerAddress: config.OTP_MAX_CODES_PER_ADDRESS,
+      maxCodesPerInteraction: config.OTP_MAX_CODES_PER_INTERACTION,
+      codeWindowSeconds: config.OTP_CODE_WINDOW_SECONDS,
+    },
     secret: cookieKeys[0] as string,
     ttlSeconds: config.OTP_TTL_SECONDS,
   });
@@ -102,7 +113,7 @@ export async function createAuthorizationServer(config: Config, options: Authori
     try {
       storage.sweep();
     } catch (error) {
-      logger.warn({ error: { name: (error as Error).name, message: (error as Error).message } }, 'removing expired entries failed');
+      logger.warn(errorFields(error), 'removing expired entries failed');
     }
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();

@@ -41,6 +41,38 @@ export const configSchema = z
     /** Comma separated cookie signing keys, newest first. Required in production. */
     COOKIE_KEYS: env.list([]).pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
     CLIENT_METADATA_ALLOW_HTTP_LOOPBACK: env.boolean(false),
+    /**
+     * Origins (scheme://host[:port]) whose client ID metadata documents may be
+     * fetched although they resolve to a loopback or private address: the
+     * deployment's own metadata host. Every other private address is refused.
+     */
+    CLIENT_METADATA_PRIVATE_ORIGINS: env.list([]).pipe(z.array(z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin))),
+    /** Bounds of a fetched document's cache lifetime; within them its Cache-Control max-age decides. */
+    CLIENT_METADATA_MIN_CACHE_SECONDS: env.seconds(30, 3600),
+    CLIENT_METADATA_MAX_CACHE_SECONDS: env.seconds(300, 86_400),
+    CLIENT_METADATA_CACHE_ENTRIES: env.integer(500, { min: 0, max: 100_000 }),
+
+    // One-time code guessing and mailing limits (see interactions/one-time-passwords.ts).
+    /** Wrong codes per address (across codes and sign-ins) per window; then no code is taken until the window ends. */
+    OTP_MAX_FAILURES: env.integer(10, { min: 1, max: 1000 }),
+    OTP_FAILURE_WINDOW_SECONDS: env.integer(21_600, { min: 1, max: 7 * 86_400 }),
+    /** Wrong codes per address before each further guess must wait, twice as long each time. */
+    OTP_FREE_FAILURES: env.integer(3, { min: 0, max: 1000 }),
+    OTP_FAILURE_DELAY_SECONDS: env.seconds(2, 3600),
+    OTP_MAX_FAILURE_DELAY_SECONDS: env.seconds(300, 86_400),
+    /** Codes mailed per address (a successful sign-in resets it) and per sign-in request, per window. */
+    OTP_MAX_CODES_PER_ADDRESS: env.integer(10, { min: 1, max: 1000 }),
+    OTP_MAX_CODES_PER_INTERACTION: env.integer(3, { min: 1, max: 1000 }),
+    OTP_CODE_WINDOW_SECONDS: env.integer(3600, { min: 1, max: 7 * 86_400 }),
+
+    // Open dynamic client registration (RFC 7591): bounds of what one request may store.
+    REGISTRATION_MAX_BODY_BYTES: env.integer(8192, { min: 1024, max: 1_048_576 }),
+    REGISTRATION_MAX_CLIENT_NAME_LENGTH: env.integer(100, { min: 1, max: 10_000 }),
+    REGISTRATION_MAX_REDIRECT_URIS: env.integer(10, { min: 1, max: 1000 }),
+    /** Length of each URI (redirect_uris, client_uri, logo_uri, …) and of any other string value. */
+    REGISTRATION_MAX_VALUE_LENGTH: env.integer(2000, { min: 64, max: 100_000 }),
+    /** A registration never used for a sign-in is removed after this; one that was used is kept. */
+    UNUSED_REGISTRATION_TTL_SECONDS: env.integer(86_400, { min: 60, max: 365 * 86_400 }),
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((value, context) => {
@@ -50,6 +82,9 @@ export const configSchema = z
         path: ['COOKIE_KEYS'],
         message: 'is required when NODE_ENV=production (comma separated keys of at least 32 characters)',
       });
+    }
+    if (value.CLIENT_METADATA_MIN_CACHE_SECONDS > value.CLIENT_METADATA_MAX_CACHE_SECONDS) {
+      context.addIssue({ code: 'custom', path: ['CLIENT_METADATA_MIN_CACHE_SECONDS'], message: 'must not exceed CLIENT_METADATA_MAX_CACHE_SECONDS' });
     }
   });
 

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterPayload } from 'oidc-provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchesLoopbackRedirect } from '../src/clients/loopback-redirects.ts';
 import { createCsrfTokens } from '../src/interactions/csrf.ts';
-import { createOneTimePasswords } from '../src/interactions/one-time-passwords.ts';
+import { createOneTimePasswords, type OtpLimits } from '../src/interactions/one-time-passwords.ts';
 import { openSqliteStorage, type ModelStorage } from '../src/storage/sqlite-adapter.ts';
 import { escapeHtml, html, toHtmlString } from '../src/views/html.ts';
 
@@ -108,6 +108,49 @@ describe('sqlite storage and one-time passwords', () => {
     expect(await tokens.find('t3')).toBeUndefined();
   });
 
+  it('keeps the database and its -wal and -shm files readable by their owner only', async () => {
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    const previous = process.umask(0o022);
+    try {
+      const store = open();
+      await store.adapterFor('AccessToken').upsert('t1', { grantId: 'g1' }, 60);
+      const file = join(dir, 'store.sqlite');
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(mode(path).toString(8), path).toBe('600');
+
+      // A database left world-readable by an older version is narrowed on open.
+      store.close();
+      storage = undefined;
+      chmodSync(file, 0o644);
+      writeFileSync(`${file}-wal`, '', { mode: 0o644 });
+      chmodSync(`${file}-wal`, 0o644);
+      storage = openSqliteStorage(file);
+      expect(mode(file).toString(8)).toBe('600');
+      expect(mode(`${file}-wal`).toString(8)).toBe('600');
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('counts attempts atomically: a limit per window and doubling delays after the free ones', () => {
+    const counters = open().counters;
+    const rule = { limit: 4, windowMs: 60_000, freeCounts: 2, baseDelayMs: 30_000, maxDelayMs: 60_000 };
+    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 1 });
+    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 2 });
+    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 3 });
+    const waiting = counters.hit('k', rule);
+    expect(waiting).toMatchObject({ counted: false, count: 3, locked: false });
+    expect(waiting.counted ? 0 : waiting.retryAfterMs).toBeGreaterThan(29_000);
+    // Other keys are counted apart; a reset starts again.
+    expect(counters.hit('other', rule)).toEqual({ counted: true, count: 1 });
+    counters.reset('k');
+    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 1 });
+    // Without delays, the limit locks until the window ends.
+    const plain = { limit: 2, windowMs: 60_000 };
+    expect(counters.hit('p', plain).counted).toBe(true);
+    expect(counters.hit('p', plain).counted).toBe(true);
+    expect(counters.hit('p', plain)).toMatchObject({ counted: false, count: 2, locked: true });
+  });
+
   it('keeps clients without expiry', async () => {
     const store = open();
     await store.adapterFor('Client').upsert('client-1', { client_id: 'client-1' });
@@ -115,32 +158,54 @@ describe('sqlite storage and one-time passwords', () => {
     expect(await store.adapterFor('Client').find('client-1')).toEqual({ client_id: 'client-1' });
   });
 
+  /** Per-address limits out of the way: these tests are about one challenge. */
+  const generous: OtpLimits = {
+    maxFailures: 1000,
+    failureWindowSeconds: 3600,
+    freeFailures: 1000,
+    failureDelaySeconds: 0,
+    maxFailureDelaySeconds: 0,
+    maxCodesPerAddress: 1000,
+    maxCodesPerInteraction: 1000,
+    codeWindowSeconds: 3600,
+  };
+  const started = async (pending: Promise<{ outcome: string; code?: string }>) => (await pending).code as string;
+
   it('checks a one-time password once, locks after five wrong codes and expires', async () => {
     let now = 1_000_000;
-    const otp = createOneTimePasswords({ store: open().adapterFor('OneTimePassword'), secret: 's'.repeat(32), ttlSeconds: 300, now: () => now });
+    const storage = open();
+    const otp = createOneTimePasswords({
+      store: storage.adapterFor('OneTimePassword'),
+      counters: storage.counters,
+      limits: generous,
+      secret: 's'.repeat(32),
+      ttlSeconds: 300,
+      now: () => now,
+    });
 
-    const code = (await otp.start('i1', 'john.doe@demo.example', true)) as string;
+    const code = await started(otp.start('i1', 'john.doe@demo.example', true));
     expect(code).toMatch(/^\d{6}$/);
     expect(await otp.pending('i1')).toEqual({ email: 'john.doe@demo.example' });
     expect(await otp.verify('i1', code)).toEqual({ outcome: 'accepted', email: 'john.doe@demo.example' });
     expect(await otp.verify('i1', code)).toEqual({ outcome: 'missing' });
 
-    const second = (await otp.start('i2', 'jane.test@demo.example', true)) as string;
+    const second = await started(otp.start('i2', 'jane.test@demo.example', true));
     const wrong = second === '000000' ? '000001' : '000000';
     for (let left = 4; left >= 1; left -= 1) expect(await otp.verify('i2', wrong)).toEqual({ outcome: 'wrong', attemptsLeft: left });
     expect(await otp.verify('i2', wrong)).toEqual({ outcome: 'locked' });
     expect(await otp.verify('i2', second)).toEqual({ outcome: 'missing' });
 
-    const third = (await otp.start('i3', 'john.doe@demo.example', true)) as string;
+    const third = await started(otp.start('i3', 'john.doe@demo.example', true));
     now += 300_000;
     expect(await otp.verify('i3', third)).toEqual({ outcome: 'expired' });
 
-    expect(await otp.start('i4', 'mallory@demo.example', false)).toBeUndefined();
+    expect(await otp.start('i4', 'mallory@demo.example', false)).toEqual({ outcome: 'started' });
     expect(await otp.verify('i4', '123456')).toEqual({ outcome: 'wrong', attemptsLeft: 4 });
   });
 
   it('counts parallel guesses one by one, even with a store that answers asynchronously', async () => {
-    const sqlite = open().adapterFor('OneTimePassword');
+    const storage = open();
+    const sqlite = storage.adapterFor('OneTimePassword');
     // A network store (Redis, PostgreSQL) answers after other requests had their turn.
     const later = () => new Promise((resolve) => setTimeout(resolve, 1));
     const slow = {
@@ -149,8 +214,8 @@ describe('sqlite storage and one-time passwords', () => {
       upsert: async (id: string, payload: AdapterPayload, expiresIn: number) => (await later(), sqlite.upsert(id, payload, expiresIn)),
       destroy: async (id: string) => (await later(), sqlite.destroy(id)),
     };
-    const otp = createOneTimePasswords({ store: slow, secret: 's'.repeat(32), ttlSeconds: 300 });
-    const code = (await otp.start('i5', 'john.doe@demo.example', true)) as string;
+    const otp = createOneTimePasswords({ store: slow, counters: storage.counters, limits: generous, secret: 's'.repeat(32), ttlSeconds: 300 });
+    const code = await started(otp.start('i5', 'john.doe@demo.example', true));
     const wrong = code === '000000' ? '000001' : '000000';
 
     const outcomes = await Promise.all(Array.from({ length: 12 }, () => otp.verify('i5', wrong)));

@@ -22,7 +22,8 @@ let inbox: TestInbox;
 
 beforeAll(async () => {
   inbox = await startTestInbox();
-  as = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) } });
+  // Per-address delays off: this file is about one code's page flow; otp-limits.test.ts covers the per-address limits.
+  as = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), OTP_FAILURE_DELAY_SECONDS: '0' } });
 });
 
 afterAll(async () => {
@@ -140,6 +141,24 @@ describe('e-mail one-time password login', () => {
     const decided = await submit(browser, as.baseUrl, consent, 'consent', { decision: 'allow' });
     expect(decided.response).toBeUndefined();
     expect(new URL(decided.url).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('puts the client name into the code mail as one short quoted line, marked as unverified', async () => {
+    const crafted = `IT Support\r\nYour account is locked.\u202eReply with this code to helpdesk@evil.example ${'!'.repeat(10)}`;
+    const { browser, start } = await newAuthorization(crafted);
+    const since = Date.now();
+    await startLogin(browser, as.baseUrl, start, JOHN);
+    await inbox.waitForCode(JOHN, { since });
+    const [message] = (await inbox.messagesTo(JOHN)).sort((a, b) => b.time.getTime() - a.time.getTime());
+    const lines = (message?.text ?? '').split(/\r?\n/);
+    // The crafted text never starts a line of its own and carries no control or bidi characters.
+    expect(lines.some((line) => line.startsWith('Your account is locked'))).toBe(false);
+    const named = lines.filter((line) => line.includes('IT Support'));
+    expect(named).toHaveLength(1);
+    expect(named[0]).toMatch(/^Name the application gave itself \(not verified\): "IT Support Your account is locked\. ?Reply with/);
+    expect(named[0]).not.toMatch(/[\u0000-\u001f\u007f\u202e]/u);
+    expect((named[0] as string).length).toBeLessThan(120);
+    expect(message?.text).toContain('An application asked you to sign in.');
   });
 
   it('answers malformed and oversized forms with a 4xx page', async () => {

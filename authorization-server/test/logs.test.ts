@@ -100,6 +100,43 @@ describe('logs', () => {
   });
 });
 
+describe('logs of failures', () => {
+  it('carry the error name and a redacted message, never a stack trace', async () => {
+    const failures: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        failures.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const broken = await startAuthorizationServer({
+      env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) },
+      logger: createLogger('authorization-server', 'info', sink),
+    });
+    try {
+      const client = await registerMcpClient(broken.baseUrl);
+      const browser = createBrowser();
+      const started = await browser.get(authorizeUrl(broken.baseUrl, { clientId: client.client_id, challenge: pkcePair().challenge }));
+      const interaction = new URL(started.headers.get('location') as string, broken.baseUrl);
+      await started.body?.cancel();
+      // The store goes away under running requests: the interaction page and the token endpoint fail inside.
+      await broken.server.close();
+      expect((await browser.get(interaction)).status).toBe(500);
+      const token = await redeemCode(broken.baseUrl, { clientId: client.client_id, clientSecret: client.client_secret as string, code: 'x'.repeat(43) });
+      expect(token.status).toBe(500);
+    } finally {
+      await broken.destroy();
+    }
+
+    const errors = failures.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.level === 50);
+    expect(errors.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['interaction failed', 'authorization server error']));
+    for (const entry of errors) {
+      expect(entry, JSON.stringify(entry)).toMatchObject({ errorName: expect.any(String), errorMessage: expect.any(String) });
+      expect(JSON.stringify(entry)).not.toMatch(/stack|\bat .+\.(ts|js):\d+/);
+    }
+  });
+});
+
 /** A second token of the same client, so that the first one's revocation by code reuse does not matter. */
 async function redeemCodeForNewToken(clientId: string, clientSecret: string): Promise<string> {
   const { verifier, challenge } = pkcePair();

@@ -40,10 +40,46 @@ export function attributesOf(client: object): PolicyAttributes {
   return client as PolicyAttributes;
 }
 
-/** What the login and consent pages call a client. */
-export function displayNameOf(client: { clientId: string; clientName?: string | undefined }): string {
+/** Control and format characters (newlines, bidi overrides, zero-width joiners) and line separators. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]+/gu;
+
+/**
+ * Client-chosen text as one short line: unprintable characters become
+ * spaces, runs of white space one space, and the result is cut at `maxLength`
+ * characters (whole code points) with an ellipsis.
+ */
+export function oneLine(text: string, maxLength: number): string {
+  const line = text.replace(UNPRINTABLE, ' ').replace(/\s+/g, ' ').trim();
+  const characters = [...line];
+  return characters.length <= maxLength ? line : `${characters.slice(0, maxLength - 1).join('').trimEnd()}…`;
+}
+
+const DISPLAY_NAME_LENGTH = 60;
+
+type NamedClient = { clientId: string; clientName?: string | undefined };
+
+/** What the login and consent pages call a client: its name as one short line. */
+export function displayNameOf(client: NamedClient): string {
   const { name } = attributesOf(client);
-  return (typeof name === 'string' && name.trim()) || client.clientName || client.clientId;
+  const chosen = (typeof name === 'string' && name) || client.clientName || '';
+  return oneLine(chosen, DISPLAY_NAME_LENGTH) || oneLine(client.clientId, DISPLAY_NAME_LENGTH);
+}
+
+/**
+ * Who asks a user to sign in, as a mail may state it: the name the client
+ * gave itself (never verified), and for a client ID metadata document the
+ * host it was fetched from, which is verified (the document's client_id must
+ * equal its own URL).
+ */
+export interface Requester {
+  unverifiedName: string;
+  verifiedHost?: string;
+}
+
+export function requesterOf(client: NamedClient): Requester {
+  const url = URL.parse(client.clientId);
+  const isDocument = url !== null && (url.protocol === 'https:' || url.protocol === 'http:');
+  return { unverifiedName: displayNameOf(client), ...(isDocument ? { verifiedHost: url.host } : {}) };
 }
 
 function invalid(description: string): never {

@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { AttemptCounters, CountOutcome, CounterRule } from '../storage/sqlite-adapter.ts';
 
 /**
  * E-mail one-time passwords, one challenge per interaction: a 6-digit code
@@ -8,30 +9,59 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
  * of the code is stored. Challenges live in the same storage as
  * oidc-provider's models, so they survive a restart.
  *
+ * A fresh code per challenge alone would let a guesser start over after every
+ * lock, in as many interactions as they like. So guesses are also counted per
+ * address, across codes and interactions, in the store's atomic counters:
+ * after `freeFailures` wrong codes each further guess must wait twice as long
+ * as the one before, and after `maxFailures` in `failureWindowSeconds` the
+ * address takes no code at all until that window ends. Codes sent are capped
+ * per address and per interaction in `codeWindowSeconds`. A correct code
+ * resets the address's counters, so regular sign-ins are never slowed.
+ *
+ * Counters are kept by address whether or not the address is approved, so a
+ * lockout looks and answers the same for an unknown address.
+ *
  * Operations on one challenge run one after another in this process, so
- * parallel guesses cannot all read the same attempt count from a store that
- * answers asynchronously. Instances sharing a store would need an atomic
- * counter in the store itself.
+ * parallel guesses cannot all read the same per-code attempt count.
  */
 export interface OneTimePasswords {
   /**
-   * Starts a challenge for the address. Returns the code to send, or
-   * undefined when the address is not approved: that challenge exists too,
-   * so the next page and every answer look exactly the same.
+   * Starts a challenge for the address. The code to send is returned only
+   * for approved addresses; unknown addresses get a challenge too, so the
+   * next page and every answer look exactly the same.
    */
-  start(interactionId: string, email: string, approved: boolean): Promise<string | undefined>;
+  start(interactionId: string, email: string, approved: boolean): Promise<StartResult>;
   /** The pending challenge's address, if any. */
   pending(interactionId: string): Promise<{ email: string } | undefined>;
   verify(interactionId: string, code: string): Promise<OtpResult>;
   clear(interactionId: string): Promise<void>;
 }
 
+export type StartResult = { outcome: 'started'; code?: string } | { outcome: 'throttled'; retryAfterSeconds: number };
+
 export type OtpResult =
   | { outcome: 'accepted'; email: string }
   | { outcome: 'wrong'; attemptsLeft: number }
   | { outcome: 'locked' }
+  | { outcome: 'throttled'; retryAfterSeconds: number; addressLocked: boolean }
   | { outcome: 'expired' }
   | { outcome: 'missing' };
+
+/** The guessing and mailing limits; every one is a setting (src/config.ts). */
+export interface OtpLimits {
+  /** Wrong codes per address per failure window; then the address is locked until the window ends. */
+  maxFailures: number;
+  failureWindowSeconds: number;
+  /** Wrong codes per address without a delay. */
+  freeFailures: number;
+  /** Wait after the first delayed failure, doubling with each further one (0: no delays). */
+  failureDelaySeconds: number;
+  maxFailureDelaySeconds: number;
+  /** Codes sent per address, and per interaction, per code window (a correct code resets the address's count). */
+  maxCodesPerAddress: number;
+  maxCodesPerInteraction: number;
+  codeWindowSeconds: number;
+}
 
 interface Challenge {
   email: string;
@@ -43,6 +73,8 @@ interface Challenge {
 
 export interface OneTimePasswordOptions {
   store: Adapter;
+  counters: AttemptCounters;
+  limits: OtpLimits;
   secret: string;
   ttlSeconds: number;
   maxAttempts?: number;
@@ -66,7 +98,7 @@ function createKeyedQueue() {
 }
 
 export function createOneTimePasswords(options: OneTimePasswordOptions): OneTimePasswords {
-  const { store, secret, ttlSeconds } = options;
+  const { store, counters, limits, secret, ttlSeconds } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const now = options.now ?? Date.now;
   // Kept a while past expiry so that a late answer is told "expired", not "start again".
@@ -77,6 +109,19 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
   const save = (interactionId: string, challenge: Challenge) =>
     store.upsert(interactionId, challenge as unknown as AdapterPayload, retentionSeconds);
   const inTurn = createKeyedQueue();
+
+  // Counter keys hold an HMAC of the address, not the address itself (unknown addresses are counted too).
+  const addressKey = (kind: string, email: string) =>
+    `${kind}:${createHmac('sha256', secret).update(`address:${email.trim().toLowerCase()}`).digest('base64url')}`;
+  const failureRule: CounterRule = {
+    limit: limits.maxFailures,
+    windowMs: limits.failureWindowSeconds * 1000,
+    freeCounts: limits.freeFailures,
+    baseDelayMs: limits.failureDelaySeconds * 1000,
+    maxDelayMs: limits.maxFailureDelaySeconds * 1000,
+  };
+  const codeRule = (limit: number): CounterRule => ({ limit, windowMs: limits.codeWindowSeconds * 1000 });
+  const retryAfterSeconds = (refused: CountOutcome) => (refused.counted ? 0 : Math.max(1, Math.ceil(refused.retryAfterMs / 1000)));
 
   const checkCode = async (interactionId: string, code: string): Promise<OtpResult> => {
     const challenge = await load(interactionId);
@@ -90,10 +135,16 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
       await store.destroy(interactionId);
       return { outcome: 'expired' };
     }
+    // Every guess is counted against the address before it is checked (a
+    // correct one is refunded below), so parallel guesses cannot slip past the limit.
+    const guess = counters.hit(addressKey('otp-failures', challenge.email), failureRule);
+    if (!guess.counted) return { outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(guess), addressLocked: guess.locked };
     const candidate = code.trim();
     const expected = challenge.codeMac ? Buffer.from(challenge.codeMac, 'base64url') : undefined;
     if (expected && CODE_PATTERN.test(candidate) && timingSafeEqual(expected, mac(interactionId, candidate))) {
       await store.destroy(interactionId);
+      counters.reset(addressKey('otp-failures', challenge.email));
+      counters.reset(addressKey('otp-codes', challenge.email));
       return { outcome: 'accepted', email: challenge.email };
     }
     const attempts = challenge.attempts + 1;
@@ -107,6 +158,10 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
 
   return {
     start(interactionId, email, approved) {
+      const perInteraction = counters.hit(`otp-codes-interaction:${interactionId}`, codeRule(limits.maxCodesPerInteraction));
+      if (!perInteraction.counted) return Promise.resolve({ outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(perInteraction) });
+      const perAddress = counters.hit(addressKey('otp-codes', email), codeRule(limits.maxCodesPerAddress));
+      if (!perAddress.counted) return Promise.resolve({ outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(perAddress) });
       const code = approved ? randomInt(0, 1_000_000).toString().padStart(6, '0') : undefined;
       const challenge: Challenge = {
         email,
@@ -116,7 +171,7 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
       };
       return inTurn(interactionId, async () => {
         await save(interactionId, challenge);
-        return code;
+        return code ? { outcome: 'started', code } : { outcome: 'started' };
       });
     },
     async pending(interactionId) {

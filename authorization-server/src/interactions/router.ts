@@ -1,8 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { errors, type Client, type Interaction, type Provider } from 'oidc-provider';
+import { errorFields } from '@mcp-demo/service-kit';
 import type { UserDirectory } from '../accounts/users.ts';
-import { attributesOf, displayNameOf } from '../clients/client-metadata.ts';
+import { attributesOf, displayNameOf, requesterOf } from '../clients/client-metadata.ts';
 import type { OtpMailer } from '../mail/otp-mailer.ts';
 import { consentPage } from '../views/consent.ts';
 import { messagePage } from '../views/error.ts';
@@ -36,6 +37,13 @@ class StepError extends Error {
 }
 
 const emailSchema = z.email();
+
+/** "45 seconds", "3 minutes": a wait as a person reads it. */
+function waitText(seconds: number): string {
+  if (seconds < 90) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
 
 function formValue(req: Request, name: string): string {
   const body = req.body as Record<string, unknown> | undefined;
@@ -153,14 +161,17 @@ export function interactionRouter(deps: InteractionDependencies): Router {
       return;
     }
     const user = users.find(email);
-    const code = await otp.start(step.uid, user?.email ?? email, user !== undefined);
-    if (user && code) {
+    const started = await otp.start(step.uid, user?.email ?? email, user !== undefined);
+    if (started.outcome === 'throttled') {
+      // Counted by address whether or not it is approved: the same answer for both.
+      showEmail(res, step, 429, `Too many codes have been requested. Try again in ${waitText(started.retryAfterSeconds)}.`, email);
+      return;
+    }
+    if (user && started.code) {
       // Not awaited: an approved address must not answer slower (or differently) than an unknown one.
       mailer
-        .send({ to: user.email, code, clientName: displayNameOf(step.client), ttlSeconds: deps.otpTtlSeconds })
-        .catch((error: unknown) =>
-          res.locals.log.error({ error: { name: (error as Error).name, message: (error as Error).message } }, 'sending the one-time code failed'),
-        );
+        .send({ to: user.email, code: started.code, requester: requesterOf(step.client), ttlSeconds: deps.otpTtlSeconds })
+        .catch((error: unknown) => res.locals.log.error(errorFields(error), 'sending the one-time code failed'));
     }
     res.redirect(303, `${req.baseUrl}/${step.uid}`);
   });
@@ -179,6 +190,15 @@ export function interactionRouter(deps: InteractionDependencies): Router {
         const pending = await otp.pending(step.uid);
         const left = result.attemptsLeft === 1 ? '1 attempt' : `${result.attemptsLeft} attempts`;
         showOtp(res, step, pending?.email ?? '', 400, `That code is not correct. ${left} left.`);
+        return;
+      }
+      case 'throttled': {
+        const pending = await otp.pending(step.uid);
+        const message = result.addressLocked
+          ? `Too many incorrect codes for this address. Try again in ${waitText(result.retryAfterSeconds)}.`
+          : `Too many incorrect codes. Wait ${waitText(result.retryAfterSeconds)} before trying again.`;
+        res.setHeader('Retry-After', String(result.retryAfterSeconds));
+        showOtp(res, step, pending?.email ?? '', 429, message);
         return;
       }
       case 'locked':
@@ -257,7 +277,7 @@ export function interactionRouter(deps: InteractionDependencies): Router {
       res.status(status).type('html').send(messagePage('Sign-in problem', 'The form could not be read. Please try again.'));
       return;
     }
-    res.locals.log.error({ error: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'interaction failed');
+    res.locals.log.error(errorFields(error), 'interaction failed');
     res.status(500).type('html').send(messagePage('Sign-in problem', 'Something went wrong. Please try again.'));
   });
 

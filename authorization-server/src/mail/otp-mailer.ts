@@ -1,10 +1,11 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from '@mcp-demo/service-kit';
+import type { Requester } from '../clients/client-metadata.ts';
 
 export interface OtpMessage {
   to: string;
   code: string;
-  clientName: string;
+  requester: Requester;
   ttlSeconds: number;
 }
 
@@ -17,6 +18,28 @@ export interface MailSettings {
   host: string;
   port: number;
   from: string;
+}
+
+/**
+ * The message. The client's name is attacker-chosen text: it appears on one
+ * line of its own (displayNameOf already made it one short line), quoted and
+ * labelled as the name the application gave itself, never as our words.
+ */
+export function otpMailText(code: string, requester: Requester, ttlSeconds: number): string {
+  const minutes = Math.max(1, Math.round(ttlSeconds / 60));
+  const origin = requester.verifiedHost
+    ? `An application published at ${requester.verifiedHost} asked you to sign in.`
+    : 'An application asked you to sign in.';
+  return [
+    `Your one-time code is ${code}`,
+    '',
+    origin,
+    `Name the application gave itself (not verified): "${requester.unverifiedName}"`,
+    '',
+    `The code is valid for ${minutes} minutes and works once. Enter it only on the sign-in page you opened yourself; never send it to anyone.`,
+    'If you did not try to sign in, ignore this message.',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -35,14 +58,8 @@ export function createOtpMailer(settings: MailSettings, logger: Logger): OtpMail
     socketTimeout: 10_000,
   });
   return {
-    async send({ to, code, clientName, ttlSeconds }) {
-      const minutes = Math.max(1, Math.round(ttlSeconds / 60));
-      await transport.sendMail({
-        from: settings.from,
-        to,
-        subject: 'Your sign-in code',
-        text: `Your one-time code is ${code}\n\n${clientName} asked you to sign in. The code is valid for ${minutes} minutes and works once.\nIf you did not try to sign in, ignore this message.\n`,
-      });
+    async send({ to, code, requester, ttlSeconds }) {
+      await transport.sendMail({ from: settings.from, to, subject: 'Your sign-in code', text: otpMailText(code, requester, ttlSeconds) });
       logger.info({ smtpHost: settings.host }, 'one-time code sent');
     },
     close: () => transport.close(),

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { Logger } from '@mcp-demo/service-kit';
+import { errorFields, type Logger } from '@mcp-demo/service-kit';
 
 type Next = () => Promise<unknown>;
 
@@ -70,14 +70,14 @@ export function logProviderEvents(provider: EventEmitter, logger: Logger): void 
     });
   }
   provider.on('server_error', (ctx: unknown, error: ErrorDetails | undefined) => {
-    loggerOf(ctx, logger).error({ error: { name: error?.name, message: error?.message } }, 'authorization server error');
+    loggerOf(ctx, logger).error(errorFields(error), 'authorization server error');
   });
   // Koa reports here what escapes oidc-provider's own error handling (for
   // example a failure in this server's middleware). Without a listener, Koa
   // prints such errors to stderr, stack included.
   provider.on('error', (error: ErrorDetails | undefined, ctx: unknown) => {
     if (error?.expose) return;
-    loggerOf(ctx, logger).error({ error: { name: error?.name, message: error?.message } }, 'authorization server error');
+    loggerOf(ctx, logger).error(errorFields(error), 'authorization server error');
   });
   provider.on('registration_create.success', (ctx: unknown, client: { clientId: string }) => {
     loggerOf(ctx, logger).info({ clientId: client.clientId }, 'client registered');
