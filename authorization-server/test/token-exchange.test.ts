@@ -4,7 +4,7 @@ import { createLocalJWKSet, decodeJwt, generateKeyPair, importJWK, jwtVerify, Si
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
 import { createBrowser } from './support/browser.ts';
-import { JOHN, exchange, introspect, obtainAccessToken } from './support/oauth.ts';
+import { JOHN, authorizeUrl, exchange, introspect, obtainAccessToken, pkcePair, redeemCode, registerMcpClient, signIn } from './support/oauth.ts';
 import {
   API_AUDIENCE,
   GATEWAY_SECRET,
@@ -85,8 +85,32 @@ describe('token exchange (RFC 8693) for the MCP server', () => {
     expect(json.expires_in).toBe((payload.exp as number) - (payload.iat as number));
   });
 
+  it('refuses a subject token whose grant was revoked by an authorization code replay', async () => {
+    const client = await registerMcpClient(as.baseUrl);
+    const { verifier, challenge } = pkcePair();
+    const callback = await signIn(createBrowser(), as.baseUrl, authorizeUrl(as.baseUrl, { clientId: client.client_id, challenge }), { inbox });
+    const redemption = { clientId: client.client_id, clientSecret: client.client_secret as string, code: callback.searchParams.get('code') as string, verifier };
+    const issued = await redeemCode(as.baseUrl, redemption);
+    expect(issued.status).toBe(200);
+    const gateway = { id: 'api-gateway-client', secret: GATEWAY_SECRET };
+    const phantom = await (await introspect(as.baseUrl, issued.json.access_token as string, gateway, 'application/jwt')).text();
+    expect((await exchange(as.baseUrl, { subject_token: phantom, audience: API_AUDIENCE }, mcpServer)).status).toBe(200);
+
+    // The code is used a second time: oidc-provider revokes the grant and its tokens.
+    expect((await redeemCode(as.baseUrl, redemption)).status).toBe(400);
+    const introspection = (await (await introspect(as.baseUrl, issued.json.access_token as string, gateway)).json()) as Record<string, unknown>;
+    expect(introspection.active).toBe(false);
+
+    const refused = await exchange(as.baseUrl, { subject_token: phantom, audience: API_AUDIENCE }, mcpServer);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe('invalid_grant');
+    // Other grants of the same user are untouched.
+    expect((await exchange(as.baseUrl, { subject_token: subjectToken, audience: API_AUDIENCE }, mcpServer)).status).toBe(200);
+  });
+
   it('never outlives the subject token', async () => {
-    const shortLived = await mintWithServerKey({ aud: MCP_AUDIENCE }, 60);
+    // The live grant of the signed-in user, so that only the lifetime differs.
+    const shortLived = await mintWithServerKey({ aud: MCP_AUDIENCE, delegationId: subjectClaims.delegationId }, 60);
     const subjectExp = decodeJwt(shortLived).exp as number;
     const { status, json } = await exchange(as.baseUrl, { subject_token: shortLived, audience: API_AUDIENCE }, mcpServer);
     expect(status).toBe(200);

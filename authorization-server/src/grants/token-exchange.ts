@@ -68,6 +68,20 @@ async function verifySubjectToken(token: string, options: TokenExchangeOptions, 
 }
 
 /**
+ * A valid signature only proves the subject token was issued; its grant may
+ * have been revoked since (oidc-provider destroys the grant and its tokens
+ * when an authorization code is replayed, and grants expire). The phantom
+ * token carries its grant as `delegationId`: the grant must still exist and
+ * belong to the token's subject, as introspection would require of the
+ * opaque token behind it.
+ */
+async function assertGrantActive(provider: Provider, subject: JWTPayload): Promise<void> {
+  const grantId = subject.delegationId;
+  const grant = typeof grantId === 'string' && grantId ? await provider.Grant.find(grantId).catch(() => undefined) : undefined;
+  if (!grant || grant.accountId !== subject.sub) throw new errors.InvalidGrant('subject_token is no longer active');
+}
+
+/**
  * RFC 8693 token exchange for the MCP server: a JWT access token issued to an
  * MCP client (audience: the MCP server) becomes a JWT for the API. Subject,
  * scope (narrowed on request, never widened) and the user and client context
@@ -84,6 +98,7 @@ export function registerTokenExchange(provider: Provider, options: TokenExchange
     const audience = chooseAudience(params, attributesOf(client).token_exchange_audiences ?? []);
     const subject = await verifySubjectToken(params.subject_token as string, options, keys);
     const scope = narrowScope(subject.scope, params.scope);
+    await assertGrantActive(provider, subject);
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = exchangedLifetime(subject.exp, now, options.maximumLifetime);
 
