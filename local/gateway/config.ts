@@ -39,6 +39,8 @@ export interface RouteDefinition {
   paths: string[];
   stripPath: boolean;
   preserveHost: boolean;
+  /** Whether the request body is read completely before it goes upstream (Kong's default). */
+  requestBuffering: boolean;
   /** Kong's route protocols; the local gateway's loopback listener stands in for https (see README). */
   protocols: ('http' | 'https')[];
   service: ServiceDefinition;
@@ -104,8 +106,11 @@ const route = z.strictObject({
   strip_path: z.boolean().default(true),
   preserve_host: z.boolean().default(false),
   path_handling: z.literal('v0', { error: 'only path_handling v0 (the default) is supported' }).default('v0'),
-  // The local gateway always streams; in Kong these decide whether nginx buffers.
-  request_buffering: z.boolean().optional(),
+  // Kong's default buffers the request body before proxying; the local
+  // gateway does the same (bounded by its body limit), which also lets it
+  // resend a request once when a kept-alive upstream connection was closed
+  // under it. Responses always stream in the local gateway.
+  request_buffering: z.boolean().default(true),
   response_buffering: z.boolean().optional(),
   plugins: z.array(pluginEntry).default([]),
   tags,
@@ -310,6 +315,7 @@ export function parseKongConfig(text: string, file: string): KongConfig {
         paths,
         stripPath: routeEntry.strip_path,
         preserveHost: routeEntry.preserve_host,
+        requestBuffering: routeEntry.request_buffering,
         protocols: routeEntry.protocols,
         service: definition,
         plugins: mergePlugins(routePlugins, servicePlugins, globalPlugins),

@@ -6,9 +6,9 @@ import { errorFields } from '@mcp-demo/service-kit';
 import type { RouteDefinition } from './config.ts';
 import { endToEndHeaders, setForwardedHeaders, type HeaderMap } from './headers.ts';
 import { escapePath, normalizePath } from './paths.ts';
-import { proxy, readLimitedBody, TOO_LARGE } from './proxy.ts';
+import { hasRequestBody, proxy, readLimitedBody, TOO_LARGE } from './proxy.ts';
 import type { Router } from './routing.ts';
-import { jsonResponse, kongError, RequestBodyTooLarge, type Exchange, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
+import { jsonResponse, kongError, RequestAborted, RequestBodyTooLarge, type Exchange, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
 
 /** What a route needs at run time: its plugins, in Kong's order, and where its upstream really is. */
 export interface RuntimeRoute {
@@ -116,21 +116,24 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       return;
     }
 
-    for (const plugin of route.plugins) {
-      let response: PluginResponse | undefined;
+    /** Runs a step that may read the body; false once the request has been answered or abandoned. */
+    const reading = async (step: () => Promise<PluginResponse | undefined>): Promise<boolean> => {
       try {
-        response = await plugin.access?.(exchange);
+        const response = await step();
+        if (response) answer(response);
+        return response === undefined;
       } catch (error) {
-        if (!(error instanceof RequestBodyTooLarge)) throw error;
-        tooLarge();
-        return;
+        if (error instanceof RequestBodyTooLarge) tooLarge();
+        else if (!(error instanceof RequestAborted)) throw error;
+        return false;
       }
-      if (response) {
-        answer(response);
-        return;
-      }
+    };
+    for (const plugin of route.plugins) {
+      if (!(await reading(async () => plugin.access?.(exchange)))) return;
     }
-    // A plugin read the body: what goes upstream is the buffered (or replaced) one.
+    // A plugin read the body, or the route buffers it as Kong does by
+    // default: what goes upstream is the buffered (or replaced) one.
+    if (match.route.requestBuffering && hasRequestBody(req) && !(await reading(async () => void (await exchange.readBody())))) return;
     const body = replacement ?? (buffered ? await buffered : undefined);
 
     const headers = endToEndHeaders(req.headersDistinct);

@@ -77,6 +77,14 @@ export function hostnameOf(host: string): string {
 }
 
 /**
+ * Kong copies the whole request path into X-Forwarded-Path. A path near the
+ * 8 KB request-line limit then nearly doubles the upstream's header section,
+ * and Node upstreams (16 KB limit) answer 431. None of this deployment's
+ * upstreams reads the header, so beyond this length it is left out.
+ */
+export const MAX_FORWARDED_PATH_BYTES = 2048;
+
+/**
  * X-Forwarded-* as Kong sets them for a client it does not trust (Kong's
  * default: no trusted_ips): the client's own values are replaced, except that
  * X-Forwarded-For keeps the chain and appends the connecting address.
@@ -88,7 +96,7 @@ export function setForwardedHeaders(headers: HeaderMap, incoming: IncomingHttpHe
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-host'] = hostnameOf(incoming.host ?? context.fallbackHost);
   headers['x-forwarded-port'] = String(context.listenerPort);
-  headers['x-forwarded-path'] = context.rawPath;
+  if (Buffer.byteLength(context.rawPath) <= MAX_FORWARDED_PATH_BYTES) headers['x-forwarded-path'] = context.rawPath;
   if (context.prefix) headers['x-forwarded-prefix'] = context.prefix;
   headers['x-real-ip'] = context.clientAddress;
 }

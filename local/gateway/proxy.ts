@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
 import { endToEndHeaders, type HeaderMap } from './headers.ts';
-import { RequestBodyTooLarge } from './plugins/types.ts';
+import { RequestAborted, RequestBodyTooLarge } from './plugins/types.ts';
 
 /**
  * Forwarding to an upstream with undici: request and response bodies are
@@ -68,7 +68,7 @@ export interface ProxyRequest {
   log: Logger;
 }
 
-function hasBody(req: IncomingMessage): boolean {
+export function hasRequestBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -118,7 +118,7 @@ export function readLimitedBody(req: IncomingMessage, limit: number): Promise<Bu
     req.once('end', () => done(Buffer.concat(chunks)));
     req.once('error', fail);
     req.once('close', () => {
-      if (!req.complete) fail(new Error('client aborted the request'));
+      if (!req.complete) fail(new RequestAborted());
     });
   });
 }
@@ -148,6 +148,19 @@ function writeWatchdog(body: Readable, ms: number, onTimeout: () => void): { str
   return { stream: watched, stop: () => clearTimeout(timer) };
 }
 
+// Splits a buffered body so that the write watchdog sees the upstream's pace.
+const WRITE_CHUNK_BYTES = 16 * 1024;
+
+function* chunksOf(body: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < body.length; offset += WRITE_CHUNK_BYTES) yield body.subarray(offset, offset + WRITE_CHUNK_BYTES);
+}
+
+/** The connection closed or reset before any response arrived. */
+function isClosedConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 function classify(error: unknown): ProxyFailure {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? TIMED_OUT : UNAVAILABLE;
@@ -168,37 +181,49 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
 
   let tooLarge = false;
   let writeTimedOut = false;
-  const streamed = request.body === undefined && hasBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
-  const watchdog =
-    streamed &&
-    writeWatchdog(streamed, request.writeTimeoutMs, () => {
-      writeTimedOut = true;
-      abort.abort(new Error('upstream write timed out'));
-    });
-  const body = request.body ?? watchdog?.stream ?? null;
+  const onWriteTimeout = () => {
+    writeTimedOut = true;
+    abort.abort(new Error('upstream write timed out'));
+  };
+  const streamed = request.body === undefined && hasRequestBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
+  // A buffered body (or none) can be sent again; a streamed one only once.
+  const replayable = streamed === null;
 
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await request.dispatcher.request({
-      origin: request.origin,
-      path: request.path,
-      method: req.method ?? 'GET',
-      headers: request.headers,
-      body,
-      headersTimeout: request.readTimeoutMs,
-      bodyTimeout: request.readTimeoutMs,
-      signal: abort.signal,
-    });
-  } catch (error) {
-    if (tooLarge) return TOO_LARGE;
-    if (writeTimedOut) {
-      log.warn({ upstream: request.origin, reason: 'write timeout', status: TIMED_OUT.status }, 'upstream request failed');
-      return TIMED_OUT;
+  let response: Dispatcher.ResponseData | undefined;
+  let watchdog: ReturnType<typeof writeWatchdog> | undefined;
+  for (let attempt = 1; !response; attempt += 1) {
+    const source = request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
+    watchdog = source ? writeWatchdog(source, request.writeTimeoutMs, onWriteTimeout) : undefined;
+    try {
+      response = await request.dispatcher.request({
+        origin: request.origin,
+        path: request.path,
+        method: req.method ?? 'GET',
+        headers: request.headers,
+        body: watchdog?.stream ?? null,
+        headersTimeout: request.readTimeoutMs,
+        bodyTimeout: request.readTimeoutMs,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      watchdog?.stop();
+      if (tooLarge) return TOO_LARGE;
+      if (writeTimedOut) {
+        log.warn({ upstream: request.origin, reason: 'write timeout', status: TIMED_OUT.status }, 'upstream request failed');
+        return TIMED_OUT;
+      }
+      if (abort.signal.aborted) return undefined;
+      // A kept-alive connection the upstream closed just as the request went
+      // out: nothing was answered, so try once more on another connection,
+      // as nginx does for a failed cached upstream connection.
+      if (attempt === 1 && replayable && isClosedConnection(error)) {
+        log.debug({ upstream: request.origin, reason: (error as Error).message }, 'upstream closed the connection; retrying once');
+        continue;
+      }
+      const failure = classify(error);
+      log.warn({ upstream: request.origin, reason: (error as Error).message, status: failure.status }, 'upstream request failed');
+      return failure;
     }
-    if (abort.signal.aborted) return undefined;
-    const failure = classify(error);
-    log.warn({ upstream: request.origin, reason: (error as Error).message, status: failure.status }, 'upstream request failed');
-    return failure;
   }
 
   // The upstream has answered: whatever it still reads of the body is its business.

@@ -23,6 +23,14 @@ export interface Exchange {
   readonly log: Logger;
 }
 
+/** The client went away before its request body was complete. */
+export class RequestAborted extends Error {
+  constructor() {
+    super('client aborted the request');
+    this.name = 'RequestAborted';
+  }
+}
+
 export class RequestBodyTooLarge extends Error {
   constructor() {
     super('request body exceeds the limit');
