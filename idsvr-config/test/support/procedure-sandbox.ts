@@ -1,10 +1,12 @@
 // Runs a Curity JavaScript procedure outside the server: the file is
 // evaluated in a fresh `vm` context that provides the few globals Curity
 // gives procedures and that these procedures use (exceptionFactory,
-// secondsUntil). Contexts are plain objects built by each test with only the
-// members the procedure under test calls.
+// secondsUntil). Contexts are plain objects built by each test; the
+// procedure sees them through procedure-api.ts, which lets it read only the
+// members Curity documents for its context type and throws on anything else.
 import { readFileSync } from 'node:fs';
 import { createContext, runInContext } from 'node:vm';
+import { asApiObject, CONTEXT_OF_PROCEDURE, PROCEDURE_API } from './procedure-api.ts';
 
 /** The fixed "now" of every procedure run, in seconds since the epoch. */
 export const NOW_SECONDS = 1_762_336_403;
@@ -36,14 +38,24 @@ export function procedureSource(fileName: string): string {
   return readFileSync(new URL(`../../procedures/${fileName}`, import.meta.url), 'utf8');
 }
 
+const globals: Record<string, unknown> = {
+  exceptionFactory: asApiObject(exceptionFactory, 'ExceptionFactory'),
+  secondsUntil: (epochSeconds: number) => epochSeconds - NOW_SECONDS,
+};
+
 /** Loads procedures/<fileName> and returns its result(context) function. */
 export function loadProcedure(fileName: string): Procedure {
-  const sandbox: Record<string, unknown> = {
-    exceptionFactory,
-    secondsUntil: (epochSeconds: number) => epochSeconds - NOW_SECONDS,
-  };
+  const contextType = CONTEXT_OF_PROCEDURE[fileName];
+  if (!contextType) throw new Error(`procedure-api.ts names no context type for ${fileName}`);
+  return loadProcedureSource(procedureSource(fileName), contextType, fileName);
+}
+
+/** Evaluates a procedure's source; its result(context) sees the context as the API type contextType. */
+export function loadProcedureSource(source: string, contextType: string, fileName = 'procedure.js'): Procedure {
+  const sandbox: Record<string, unknown> = {};
+  for (const name of Object.keys(PROCEDURE_API['Globals'] ?? {})) sandbox[name] = globals[name];
   createContext(sandbox);
-  runInContext(procedureSource(fileName), sandbox, { filename: fileName });
+  runInContext(source, sandbox, { filename: fileName });
 
   const result = sandbox['result'];
   if (typeof result !== 'function') {
@@ -51,7 +63,7 @@ export function loadProcedure(fileName: string): Procedure {
   }
   // Copy the answer out of the sandbox's realm so that assertions compare
   // plain objects of this realm.
-  return (context) => structuredClone(result(context) as Record<string, unknown>);
+  return (context) => structuredClone(result(asApiObject(context as object, contextType)) as Record<string, unknown>);
 }
 
 /** Runs a procedure that is expected to refuse the request and returns the refusal. */
