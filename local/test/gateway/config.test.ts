@@ -286,6 +286,32 @@ describe('local mapping', () => {
     expect((error as Error).message).toContain('service idsvr-admin (services[6]) needs upstreams["idsvr:6749"]');
   });
 
+  it('refuses to serve https-only routes to another machine over plain HTTP, and accepts loopback or https public URLs', async () => {
+    const error = await start({ virtualHosts: { ...anyPorts(), 'login.demo.example': { port: 0, publicBaseUrl: 'http://gateway.example:3102' } } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayMappingError);
+    expect((error as Error).message).toContain(
+      'virtualHosts["login.demo.example"].publicBaseUrl http://gateway.example:3102 is plain HTTP to another machine, but route idsvr-route (services[2].routes[0]) is https only',
+    );
+    for (const publicBaseUrl of ['http://127.0.0.1:3102', 'http://localhost:3102', 'http://[::1]:3102', 'https://login.example.org']) {
+      gateway = await start({ virtualHosts: { ...anyPorts(), 'login.demo.example': { port: 0, publicBaseUrl } } });
+      await gateway.close();
+      gateway = undefined;
+    }
+  });
+
+  it('serves a route that allows plain HTTP to any public URL', async () => {
+    const file = (await import('./helpers.ts')).writeKongConfig(
+      '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://s:1\n    routes:\n      - name: r\n        hosts: [a.test]\n        protocols: [http, https]\n',
+    );
+    gateway = await startGateway({
+      kongConfigPath: file,
+      virtualHosts: { 'a.test': { port: 0, publicBaseUrl: 'http://a.example.org' } },
+      upstreams: { 's:1': 'http://127.0.0.1:1' },
+      logger: quietLogger,
+    });
+    expect(gateway.urls['a.test']).toBe('http://a.example.org');
+  });
+
   it('names an unmapped introspection endpoint', async () => {
     const config = (await import('node:fs')).readFileSync(KONG_YML, 'utf8').replaceAll('http://idsvr:8443/oauth/v2/oauth-introspect', 'http://introspection:9000/introspect');
     const file = (await import('./helpers.ts')).writeKongConfig(config);
