@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { createLogger, errorFields, requestContext, type Logger } from '@mcp-demo/service-kit';
 import { loadUserDirectory } from './accounts/users.ts';
 import { createMetadataDocumentResolver, withMetadataDocuments } from './clients/metadata-documents.ts';
+import { withUnusedRegistrationExpiry } from './clients/registration-lifetime.ts';
 import { loadStaticClients } from './clients/static-clients.ts';
 import { SERVICE_NAME, issuerOf, type Config } from './config.ts';
 import { createCsrfTokens } from './interactions/csrf.ts';
@@ -15,7 +16,7 @@ import { loadCookieKeys } from './keys/cookie-keys.ts';
 import { loadSigningKeys } from './keys/signing-keys.ts';
 import { createOtpMailer } from './mail/otp-mailer.ts';
 import { createProvider } from './provider/create-provider.ts';
-import { discoveryAliases, pinPublicOrigin, registrationCors } from './provider/http-adapters.ts';
+import { discoveryAliases, pinPublicOrigin, registrationBodyLimit, registrationCors } from './provider/http-adapters.ts';
 import { INTERACTION_PATH, STYLESHEET_PATH } from './provider/paths.ts';
 import { openSqliteStorage } from './storage/sqlite-adapter.ts';
 import { STYLESHEET } from './views/layout.ts';
@@ -50,19 +51,28 @@ export async function createAuthorizationServer(config: Config, options: Authori
   const signingKeys = await loadSigningKeys(config.DATA_DIR);
   const cookieKeys = loadCookieKeys(config.COOKIE_KEYS, config.DATA_DIR);
   const storage = openSqliteStorage(join(config.DATA_DIR, 'authorization-server.sqlite'));
+  const metadataLimits = {
+    maxClientNameLength: config.REGISTRATION_MAX_CLIENT_NAME_LENGTH,
+    maxListItems: config.REGISTRATION_MAX_LIST_ITEMS,
+    maxValueLength: config.REGISTRATION_MAX_VALUE_LENGTH,
+  };
   const metadataDocuments = createMetadataDocumentResolver({
     allowHttpLoopback: config.CLIENT_METADATA_ALLOW_HTTP_LOOPBACK,
     audiences: config.MCP_AUDIENCES,
+    limits: metadataLimits,
   });
+  const clientAdapter = () =>
+    withMetadataDocuments(withUnusedRegistrationExpiry(storage.adapterFor('Client'), config.UNUSED_REGISTRATION_TTL_SECONDS), metadataDocuments);
 
   const provider = createProvider({
     issuer,
     mcpAudiences: config.MCP_AUDIENCES,
+    metadataLimits,
     staticClients,
     users,
     signingKeys,
     cookieKeys,
-    adapter: (model) => (model === 'Client' ? withMetadataDocuments(storage.adapterFor(model), metadataDocuments) : storage.adapterFor(model)),
+    adapter: (model) => (model === 'Client' ? clientAdapter() : storage.adapterFor(model)),
     logger,
   });
   // Static clients are validated lazily by oidc-provider; resolving them now
@@ -101,10 +111,19 @@ export async function createAuthorizationServer(config: Config, options: Authori
   });
   app.use(
     INTERACTION_PATH,
-    interactionRouter({ provider, users, otp, mailer, csrf: createCsrfTokens(cookieKeys), otpTtlSeconds: config.OTP_TTL_SECONDS }),
+    interactionRouter({
+      provider,
+      users,
+      otp,
+      mailer,
+      csrf: createCsrfTokens(cookieKeys),
+      otpTtlSeconds: config.OTP_TTL_SECONDS,
+      registrationUsed: (clientId) => storage.keep('Client', clientId),
+    }),
   );
   app.use(discoveryAliases());
   app.use(registrationCors());
+  app.use(registrationBodyLimit(config.REGISTRATION_MAX_BODY_BYTES));
   // Everything else is oidc-provider's: metadata, JWKS, authorize, token,
   // introspection, registration. It parses its own request bodies.
   app.use(provider.callback());

@@ -68,7 +68,8 @@ export const configSchema = z
     // Open dynamic client registration (RFC 7591): bounds of what one request may store.
     REGISTRATION_MAX_BODY_BYTES: env.integer(8192, { min: 1024, max: 1_048_576 }),
     REGISTRATION_MAX_CLIENT_NAME_LENGTH: env.integer(100, { min: 1, max: 10_000 }),
-    REGISTRATION_MAX_REDIRECT_URIS: env.integer(10, { min: 1, max: 1000 }),
+    /** Items of redirect_uris and of any other list in the metadata. */
+    REGISTRATION_MAX_LIST_ITEMS: env.integer(10, { min: 1, max: 1000 }),
     /** Length of each URI (redirect_uris, client_uri, logo_uri, …) and of any other string value. */
     REGISTRATION_MAX_VALUE_LENGTH: env.integer(2000, { min: 64, max: 100_000 }),
     /** A registration never used for a sign-in is removed after this; one that was used is kept. */

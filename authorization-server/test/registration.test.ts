@@ -1,5 +1,9 @@
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectorRegistration, register, REDIRECT_URI } from './support/oauth.ts';
+import { startTestInbox } from '@mcp-demo/testing';
+import { createBrowser } from './support/browser.ts';
+import { authorizeUrl, inspectorRegistration, pkcePair, register, registerMcpClient, REDIRECT_URI, signIn } from './support/oauth.ts';
 import { MCP_AUDIENCE, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let as: RunningAuthorizationServer;
@@ -151,6 +155,78 @@ describe('dynamic client registration (RFC 7591) with the MCP policy', () => {
       expect(response.status).toBe(status);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
       await response.body?.cancel();
+    }
+  });
+});
+
+describe('registration bounds', () => {
+  const refusedAs = async (body: unknown, status = 400, error = 'invalid_client_metadata') => {
+    const answer = await register(as.baseUrl, body);
+    expect(answer.status, JSON.stringify(answer.json)).toBe(status);
+    expect(answer.json.error).toBe(error);
+    return String(answer.json.error_description);
+  };
+
+  it('refuses a client_name longer than REGISTRATION_MAX_CLIENT_NAME_LENGTH', async () => {
+    expect((await register(as.baseUrl, inspectorRegistration({ client_name: 'n'.repeat(100) }))).status).toBe(201);
+    expect(await refusedAs(inspectorRegistration({ client_name: 'n'.repeat(101) }))).toContain('client_name is longer than 100 characters');
+  });
+
+  it('refuses too many redirect URIs, over-long URIs and other over-long values', async () => {
+    const uris = Array.from({ length: 11 }, (_, index) => `http://127.0.0.1:8765/callback/${index}`);
+    // RFC 7591 names invalid_redirect_uri for problems with redirect URIs.
+    expect(await refusedAs(inspectorRegistration({ redirect_uris: uris }), 400, 'invalid_redirect_uri')).toContain('redirect_uris has more than 10 items');
+    const long = `http://127.0.0.1:8765/${'p'.repeat(2000)}`;
+    expect(await refusedAs(inspectorRegistration({ redirect_uris: [long] }), 400, 'invalid_redirect_uri')).toContain(
+      'redirect_uris[0] is longer than 2000 characters',
+    );
+    expect(await refusedAs(inspectorRegistration({ client_uri: `https://app.example/${'x'.repeat(2000)}` }))).toContain('client_uri is longer');
+    expect(await refusedAs(inspectorRegistration({ software_id: 's'.repeat(2001) }))).toContain('software_id is longer');
+    expect(await refusedAs(inspectorRegistration({ contacts: Array.from({ length: 11 }, (_, i) => `a${i}@app.example`) }))).toContain('contacts has more');
+  });
+
+  it('refuses a body larger than REGISTRATION_MAX_BODY_BYTES before reading it, and one without a declared length', async () => {
+    const padded = { ...inspectorRegistration(), padding: 'x'.repeat(9000) };
+    expect(await refusedAs(padded, 413)).toContain('at most 8192 bytes');
+
+    const chunked = await fetch(`${as.baseUrl}/token-service/oauth-registration`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Blob([JSON.stringify(inspectorRegistration())]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(411);
+    expect(((await chunked.json()) as Record<string, unknown>).error).toBe('invalid_client_metadata');
+  });
+
+  it('stores a registration for UNUSED_REGISTRATION_TTL_SECONDS until it is used for a sign-in', async () => {
+    const inbox = await startTestInbox();
+    const server = await startAuthorizationServer({
+      env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), UNUSED_REGISTRATION_TTL_SECONDS: '600' },
+    });
+    try {
+      const database = new DatabaseSync(join(server.dataDir, 'authorization-server.sqlite'));
+      const expiry = (id: string) =>
+        (database.prepare("SELECT expires_at FROM oidc_models WHERE model = 'Client' AND id = ?").get(id) as { expires_at: number | null }).expires_at;
+
+      const used = await registerMcpClient(server.baseUrl);
+      const unused = await registerMcpClient(server.baseUrl);
+      for (const client of [used, unused]) {
+        expect(expiry(client.client_id)).toBeGreaterThan(Date.now() + 590_000);
+        expect(expiry(client.client_id)).toBeLessThanOrEqual(Date.now() + 600_000);
+      }
+      await signIn(createBrowser(), server.baseUrl, authorizeUrl(server.baseUrl, { clientId: used.client_id, challenge: pkcePair().challenge }), { inbox });
+      expect(expiry(used.client_id)).toBeNull();
+
+      // Once its time is up, the unused registration is gone: the client is unknown.
+      database.prepare("UPDATE oidc_models SET expires_at = ? WHERE model = 'Client' AND id = ?").run(Date.now() - 1, unused.client_id);
+      const response = await createBrowser().get(authorizeUrl(server.baseUrl, { clientId: unused.client_id, challenge: pkcePair().challenge }));
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('invalid_client');
+      database.close();
+    } finally {
+      await server.destroy();
+      await inbox.close();
     }
   });
 });

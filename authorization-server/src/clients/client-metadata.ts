@@ -86,13 +86,48 @@ function invalid(description: string): never {
   throw new errors.InvalidClientMetadata(description);
 }
 
+/** Bounds of what one registration (or metadata document) may hold; settings in src/config.ts. */
+export interface MetadataLimits {
+  maxClientNameLength: number;
+  /** Items of redirect_uris and of any other list. */
+  maxListItems: number;
+  /** Characters of each URI and of any other string value. */
+  maxValueLength: number;
+}
+
+/**
+ * Refuses metadata larger than the limits, wherever it sits in the request:
+ * open registration must not let one caller store kilobytes per client.
+ */
+export function assertWithinLimits(body: Record<string, unknown>, limits: MetadataLimits): void {
+  const clientName = body.client_name;
+  if (typeof clientName === 'string' && [...clientName].length > limits.maxClientNameLength) {
+    invalid(`client_name is longer than ${limits.maxClientNameLength} characters`);
+  }
+  const check = (value: unknown, path: string, depth: number): void => {
+    if (depth > 3) invalid(`${path} is nested too deeply`);
+    if (typeof value === 'string') {
+      if (value.length > limits.maxValueLength) invalid(`${path} is longer than ${limits.maxValueLength} characters`);
+    } else if (Array.isArray(value)) {
+      if (value.length > limits.maxListItems) invalid(`${path} has more than ${limits.maxListItems} items`);
+      value.forEach((item, index) => check(item, `${path}[${index}]`, depth + 1));
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      if (depth > 0 && entries.length > limits.maxListItems) invalid(`${path} has more than ${limits.maxListItems} members`);
+      for (const [key, item] of entries) check(item, path ? `${path}.${key}` : key, depth + 1);
+    }
+  };
+  check(body, '', 0);
+}
+
 /**
  * Checks a registration request (or a client ID metadata document) against
  * the rules this server adds to oidc-provider's own validation. Descriptions
  * about redirect URIs start with "redirect_uris" so that oidc-provider
  * answers `invalid_redirect_uri` rather than `invalid_client_metadata`.
  */
-export function assertRegistrable(body: Record<string, unknown>): void {
+export function assertRegistrable(body: Record<string, unknown>, limits: MetadataLimits): void {
+  assertWithinLimits(body, limits);
   if (!requestsMcpScope(body)) {
     invalid(`this server registers MCP clients only: scope must include ${MCP_SCOPE}`);
   }
@@ -145,7 +180,7 @@ function checkStoredValue(key: string, value: unknown): void {
  * level or another audience). On every other path (static clients, stored
  * clients, metadata documents) it only checks the stored values' types.
  */
-export function createExtraMetadataValidator(options: { audiences: string[] }) {
+export function createExtraMetadataValidator(options: { audiences: string[]; limits: MetadataLimits }) {
   return function validateExtraMetadata(ctx: KoaContextWithOIDC | undefined, key: string, value: unknown, metadata: ClientMetadata): void {
     if (ctx?.oidc.route !== 'registration') {
       checkStoredValue(key, value);
@@ -154,7 +189,7 @@ export function createExtraMetadataValidator(options: { audiences: string[] }) {
     const body = ctx.oidc.body as Record<string, unknown> | undefined;
     if (!body) invalid('client registration request must be a JSON object');
     // The validator runs once per property, in order; the whole request is checked on the first.
-    if (key === EXTRA_CLIENT_PROPERTIES[0]) assertRegistrable(body);
+    if (key === EXTRA_CLIENT_PROPERTIES[0]) assertRegistrable(body, options.limits);
     const attributes = mcpRegistrationAttributes(body, { audiences: options.audiences });
     const target = metadata as Record<string, unknown>;
     if (attributes[key] === undefined) delete target[key];

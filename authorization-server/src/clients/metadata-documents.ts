@@ -1,5 +1,5 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { DYNAMIC_GRANT_TYPES, assertRegistrable } from './client-metadata.ts';
+import { DYNAMIC_GRANT_TYPES, assertRegistrable, type MetadataLimits } from './client-metadata.ts';
 import { isLoopbackHost } from './loopback-redirects.ts';
 import { MCP_SCOPE, mcpRegistrationAttributes } from './mcp-registration-policy.ts';
 
@@ -20,6 +20,8 @@ export interface MetadataDocumentOptions {
   allowHttpLoopback: boolean;
   /** Audiences granted to MCP clients by the registration policy. */
   audiences: string[];
+  /** The same bounds as for registration. */
+  limits: MetadataLimits;
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
   maxBytes?: number;
@@ -118,7 +120,7 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
     // one that names other scopes but not stocks/read is refused like a registration.
     const request: Record<string, unknown> = { ...fields, scope: typeof fields.scope === 'string' ? fields.scope : MCP_SCOPE };
     try {
-      assertRegistrable(request);
+      assertRegistrable(request, options.limits);
     } catch (error) {
       rejected((error as { error_description?: string }).error_description ?? 'the document is not acceptable');
     }

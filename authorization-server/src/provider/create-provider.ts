@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Provider, { errors, type Adapter, type ClientMetadata, type Configuration } from 'oidc-provider';
 import type { Logger } from '@mcp-demo/service-kit';
 import type { UserDirectory } from '../accounts/users.ts';
-import { EXTRA_CLIENT_PROPERTIES, attributesOf, createExtraMetadataValidator } from '../clients/client-metadata.ts';
+import { EXTRA_CLIENT_PROPERTIES, attributesOf, createExtraMetadataValidator, type MetadataLimits } from '../clients/client-metadata.ts';
 import { allowAnyLoopbackPort } from '../clients/loopback-redirects.ts';
 import { MCP_SCOPE } from '../clients/mcp-registration-policy.ts';
 import { claimsOfExchangedToken, registerTokenExchange } from '../grants/token-exchange.ts';
@@ -18,6 +18,8 @@ import { INTERACTION_PATH, ROUTES } from './paths.ts';
 export interface ProviderSettings {
   issuer: string;
   mcpAudiences: string[];
+  /** Bounds of registration metadata. */
+  metadataLimits: MetadataLimits;
   staticClients: ClientMetadata[];
   users: UserDirectory;
   signingKeys: SigningKeys;
@@ -78,7 +80,7 @@ export function createProvider(settings: ProviderSettings): Provider {
 
     extraClientMetadata: {
       properties: EXTRA_CLIENT_PROPERTIES,
-      validator: createExtraMetadataValidator({ audiences: settings.mcpAudiences }),
+      validator: createExtraMetadataValidator({ audiences: settings.mcpAudiences, limits: settings.metadataLimits }),
     },
 
     features: {

@@ -67,3 +67,28 @@ export function registrationCors(): RequestHandler {
     next();
   };
 }
+
+/**
+ * Bounds the size of a registration request before oidc-provider reads it
+ * (its own limit is 56 KiB). The length must be declared: a body sent in
+ * chunks without Content-Length is refused rather than counted, because
+ * oidc-provider reads the request stream itself.
+ */
+export function registrationBodyLimit(maxBytes: number): RequestHandler {
+  return (req, res, next) => {
+    if (req.path !== ROUTES.registration || req.method !== 'POST') {
+      next();
+      return;
+    }
+    const declared = req.get('content-length');
+    if (declared === undefined) {
+      res.status(411).json({ error: 'invalid_client_metadata', error_description: 'a registration request must declare its Content-Length' });
+      return;
+    }
+    if (!/^\d+$/.test(declared) || Number(declared) > maxBytes) {
+      res.status(413).json({ error: 'invalid_client_metadata', error_description: `a registration request may hold at most ${maxBytes} bytes` });
+      return;
+    }
+    next();
+  };
+}

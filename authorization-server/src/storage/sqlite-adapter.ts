@@ -28,6 +28,8 @@ export interface ModelStorage {
   adapterFor(model: string): Adapter;
   /** Atomic attempt counters (one-time code throttling); see counters below. */
   counters: AttemptCounters;
+  /** Lets an entry live until it is destroyed (a registration that was used for a sign-in). */
+  keep(model: string, id: string): void;
   /** Removes expired rows; returns how many were removed. */
   sweep(): number;
   close(): void;
@@ -144,6 +146,7 @@ export function openSqliteStorage(file: string): ModelStorage {
     findByUserCode: db.prepare(`SELECT payload FROM oidc_models WHERE model = ? AND user_code = ? AND ${live}`),
     setPayload: db.prepare('UPDATE oidc_models SET payload = ? WHERE model = ? AND id = ?'),
     destroy: db.prepare('DELETE FROM oidc_models WHERE model = ? AND id = ?'),
+    keep: db.prepare('UPDATE oidc_models SET expires_at = NULL WHERE model = ? AND id = ?'),
     revokeByGrantId: db.prepare('DELETE FROM oidc_models WHERE grant_id = ?'),
     sweep: db.prepare('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     hit: db.prepare(HIT),
@@ -216,6 +219,9 @@ export function openSqliteStorage(file: string): ModelStorage {
   return {
     adapterFor,
     counters,
+    keep: (model, id) => {
+      statements.keep.run(model, id);
+    },
     sweep: () => {
       const now = Date.now();
       return Number(statements.sweep.run(now).changes) + Number(statements.sweepCounters.run(now, now).changes);
