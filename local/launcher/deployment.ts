@@ -22,7 +22,22 @@ export interface StartOptions {
   /** Use free ports instead of the documented defaults (tests). */
   freePorts?: boolean;
   onProgress?: (message: string) => void;
+  /** Starts another gateway in place of the Node one (tests run nginx with the Kong plugin this way). */
+  gateway?: GatewayStarter;
 }
+
+/** What the Node gateway is given: kong.yml, the host/port mapping, the environment and a log file. */
+export interface GatewayStartOptions {
+  kongConfigPath: string;
+  virtualHosts: Record<string, { port: number }>;
+  upstreams: Record<string, string>;
+  publicUrls: Record<string, string>;
+  unservedHosts: string[];
+  env: Record<string, string | undefined>;
+  logFile: string;
+}
+
+export type GatewayStarter = (options: GatewayStartOptions) => Promise<{ close(): Promise<void> }>;
 
 function readUsers(): Endpoints['users'] {
   const file = JSON.parse(readFileSync(resolve(REPO_ROOT, 'data/users.json'), 'utf8')) as { users: Endpoints['users'] };
@@ -77,16 +92,20 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
   try {
     for (const service of topology.services) await launch(service.name);
     progress('starting gateway');
-    gateway = await startGateway({
+    const gatewayOptions: GatewayStartOptions = {
       kongConfigPath: resolve(REPO_ROOT, 'kong/kong.yml'),
       virtualHosts: Object.fromEntries(Object.entries(topology.gateway.virtualHosts).map(([host, { port }]) => [host, { port }])),
       upstreams: topology.gateway.upstreams,
       publicUrls: topology.gateway.publicUrls,
       unservedHosts: topology.gateway.unservedHosts,
-      logger: createLogger('gateway', settings.LOG_LEVEL, logFile('gateway')),
       // kong.yml reads the introspection secret from the environment ({vault://env/...}).
       env: { ...process.env, GATEWAY_CLIENT_SECRET: settings.GATEWAY_CLIENT_SECRET },
-    });
+      logFile: logFile('gateway'),
+    };
+    const { logFile: gatewayLog, ...nodeGatewayOptions } = gatewayOptions;
+    gateway = options.gateway
+      ? await options.gateway(gatewayOptions)
+      : await startGateway({ ...nodeGatewayOptions, logger: createLogger('gateway', settings.LOG_LEVEL, gatewayLog) });
   } catch (error) {
     await stop();
     throw error;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalDeployment, type LocalDeployment } from '../../../local/launcher/deployment.ts';
+import { startLocalDeployment, type GatewayStarter, type LocalDeployment } from '../../../local/launcher/deployment.ts';
 
 export type { LocalDeployment } from '../../../local/launcher/deployment.ts';
 
@@ -17,11 +17,13 @@ export interface Stack extends LocalDeployment {
   logsSettled(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `gateway` replaces the Node gateway, e.g. by nginx with the Kong plugin. */
+export async function startStack(options: { gateway?: GatewayStarter } = {}): Promise<Stack> {
   const deployDir = mkdtempSync(join(tmpdir(), 'mcp-e2e-'));
   const deployment = await startLocalDeployment({
     freePorts: true,
     env: { DEPLOY_DIR: deployDir, LOG_LEVEL: 'debug' },
+    ...(options.gateway ? { gateway: options.gateway } : {}),
   });
   return {
     ...deployment,

@@ -40,6 +40,8 @@ export interface MainConfigOptions {
   http: string;
   /** PEM bundle for verifying https introspection endpoints. */
   trustedCertificate?: string;
+  /** Defaults to error.log in the prefix. */
+  errorLog?: string;
 }
 
 /** nginx.conf around the caller's servers, with the Kong settings the plugin relies on. */
@@ -51,7 +53,7 @@ daemon off;
 master_process off;
 worker_processes 1;
 pid ${at('nginx.pid')};
-error_log ${at('error.log')} info;
+error_log ${options.errorLog ?? at('error.log')} info;
 ${options.env.map((name) => `env ${name};`).join('\n')}
 
 events {
@@ -92,6 +94,8 @@ export interface NginxProcess {
 
 export interface StartNginxOptions {
   prefix: string;
+  /** Must match the configuration's error_log; defaults to error.log in the prefix. */
+  errorLog?: string;
   config: string;
   /** Loopback ports the configuration listens on; start() resolves once all accept connections. */
   ports: number[];
@@ -116,7 +120,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
   if (reason) throw new Error(`nginx cannot run: ${reason}`);
   mkdirSync(join(options.prefix, 'temp'), { recursive: true });
   const configPath = join(options.prefix, 'nginx.conf');
-  const errorLogPath = join(options.prefix, 'error.log');
+  const errorLogPath = options.errorLog ?? join(options.prefix, 'error.log');
   writeFileSync(configPath, options.config);
   const args = ['-p', `${options.prefix}/`, '-c', configPath, '-e', errorLogPath];
   const env = { PATH: process.env.PATH ?? '', ...options.env };
