@@ -4,8 +4,8 @@
  * Runs before the registration endpoint handles a request. The attributes it
  * returns are merged into the registered client, so every MCP client that
  * asks for stocks/read gets the same locked-down settings whatever it sent.
- * A registration whose redirect URIs could leak an authorization code is
- * refused outright.
+ * A registration whose redirect URIs could leak an authorization code, or
+ * whose metadata is larger than an MCP client needs, is refused outright.
  *
  * Curity runs procedures as ECMAScript 5.1, so this file sticks to var,
  * function declarations and no newer syntax.
@@ -23,6 +23,7 @@ function result(context) {
     }
 
     var body = request.getParsedBodyAsJson();
+    rejectOversizedMetadata(body);
     rejectUnsafeRedirectUris(body);
 
     if (method !== 'POST') {
@@ -52,6 +53,87 @@ function mcpClientAttributes(body) {
         name: body.client_name,
         template_area: 'mcp-client'
     };
+}
+
+// Bounds of what one open registration may store, the defaults of the open
+// server (authorization-server/src/config.ts, REGISTRATION_MAX_CLIENT_NAME_LENGTH,
+// REGISTRATION_MAX_LIST_ITEMS, REGISTRATION_MAX_VALUE_LENGTH): without
+// them one caller could store kilobytes per client, thousands of times.
+var METADATA_LIMITS = {
+    maxClientNameLength: 100,
+    // Items of redirect_uris and of any other list, members of any nested object.
+    maxListItems: 10,
+    // Characters of each URI and of any other string value.
+    maxValueLength: 2000,
+    maxDepth: 3
+};
+
+// invalid_client_metadata is the RFC 7591 error for metadata the server refuses.
+function rejectOversizedMetadata(body) {
+    if (!isObject(body)) {
+        return;
+    }
+    var name = body.client_name;
+    if (typeof name === 'string' && codePoints(name) > METADATA_LIMITS.maxClientNameLength) {
+        throw exceptionFactory.badRequestException('invalid_client_metadata',
+            'client_name is longer than ' + METADATA_LIMITS.maxClientNameLength + ' characters');
+    }
+    var problem = sizeProblem(body, '', 0);
+    if (problem) {
+        throw exceptionFactory.badRequestException('invalid_client_metadata', problem);
+    }
+}
+
+function sizeProblem(value, path, depth) {
+    if (depth > METADATA_LIMITS.maxDepth) {
+        return path + ' is nested too deeply';
+    }
+    if (typeof value === 'string') {
+        return value.length > METADATA_LIMITS.maxValueLength
+            ? path + ' is longer than ' + METADATA_LIMITS.maxValueLength + ' characters'
+            : null;
+    }
+    if (!isObject(value)) {
+        return null;
+    }
+    if (isList(value)) {
+        var items = listOf(value);
+        if (items.length > METADATA_LIMITS.maxListItems) {
+            return path + ' has more than ' + METADATA_LIMITS.maxListItems + ' items';
+        }
+        for (var i = 0; i < items.length; i++) {
+            var itemProblem = sizeProblem(items[i], path + '[' + i + ']', depth + 1);
+            if (itemProblem) {
+                return itemProblem;
+            }
+        }
+        return null;
+    }
+    var keys = [];
+    for (var key in value) {
+        if (Object.prototype.hasOwnProperty.call(value, key)) {
+            keys.push(key);
+        }
+    }
+    if (depth > 0 && keys.length > METADATA_LIMITS.maxListItems) {
+        return path + ' has more than ' + METADATA_LIMITS.maxListItems + ' members';
+    }
+    for (var k = 0; k < keys.length; k++) {
+        var memberProblem = sizeProblem(value[keys[k]], path ? path + '.' + keys[k] : keys[k], depth + 1);
+        if (memberProblem) {
+            return memberProblem;
+        }
+    }
+    return null;
+}
+
+// Characters as people count them: a surrogate pair is one.
+function codePoints(text) {
+    return text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '_').length;
+}
+
+function isList(value) {
+    return Array.isArray(value) || (typeof value.size === 'function' && typeof value.get === 'function');
 }
 
 function scopeIncludes(scope, wanted) {

@@ -242,6 +242,14 @@ const mcpPolicy = (await import(
   /* @vite-ignore */ fileURLToPath(new URL('../../authorization-server/src/clients/mcp-registration-policy.ts', import.meta.url))
 )) as { mcpRegistrationAttributes(body: unknown): Record<string, unknown>; MCP_SCOPE: string };
 
+/** The open authorization server's settings with their defaults (authorization-server/src/config.ts). */
+function openServerDefaults(): Record<string, unknown> {
+  return openServerConfig.configSchema.parse({ PUBLIC_BASE_URL: 'https://login.demo.example', GATEWAY_CLIENT_SECRET: 'x', MCP_SERVER_CLIENT_SECRET: 'x' });
+}
+const openServerConfig = (await import(
+  /* @vite-ignore */ fileURLToPath(new URL('../../authorization-server/src/config.ts', import.meta.url))
+)) as { configSchema: { parse(input: Record<string, string>): Record<string, unknown> } };
+
 describe('client ID metadata documents (ephemeral clients)', () => {
   const ephemeral = select(authorizationServer, 'ephemeral-client');
   const policy = mcpPolicy.mcpRegistrationAttributes({ scope: mcpPolicy.MCP_SCOPE, client_name: 'any' });
@@ -271,8 +279,14 @@ describe('client ID metadata documents (ephemeral clients)', () => {
     expect(select(ephemeral, 'localhost-allowed')).toHaveLength(0);
   });
 
-  it('cache a document for at most 300 s, like the open server', () => {
-    expect(single(ephemeral, 'cache/cache-duration')).toBe('300');
+  it('cache documents as long and as many as the open server at most', () => {
+    const openDefaults = openServerDefaults();
+    expect(single(ephemeral, 'cache/cache-duration')).toBe(String(openDefaults['CLIENT_METADATA_MAX_CACHE_SECONDS']));
+    expect(single(ephemeral, 'cache/cache-size')).toBe(String(openDefaults['CLIENT_METADATA_CACHE_ENTRIES']));
+  });
+
+  it('refuse localhost and loopback client IDs (the default, stated by leaving localhost-allowed out)', () => {
+    expect(select(ephemeral, 'localhost-allowed')).toHaveLength(0);
   });
 
   it('are fetched by an HTTP client that trusts the development CA, passed in as EXTERNAL_ROOT_CA', () => {
@@ -386,6 +400,17 @@ describe('e-mail one-time password login', () => {
     expect(single(email, 'email-provider/id')).toBe('smtp');
     expect(select(email, 'send-otp-as-code')).toHaveLength(1);
     expect(single(email, 'account-manager')).toBe('default-account-manager');
+  });
+
+  it('limits codes per sign-in and guesses per code as the open server does', () => {
+    const email = select(authenticator, 'email');
+    const openDefaults = openServerDefaults();
+    expect(single(email, 'max-challenges-sent')).toBe(String(openDefaults['OTP_MAX_CODES_PER_INTERACTION']));
+    // The open server's per-code limit is a constant of its one-time code module.
+    const oneTimePasswords = readFileSync(fileURLToPath(new URL('../../authorization-server/src/interactions/one-time-passwords.ts', import.meta.url)), 'utf8');
+    const perCode = /maxAttempts \?\? (\d+)/.exec(oneTimePasswords)?.[1];
+    expect(perCode).toBeDefined();
+    expect(single(email, 'max-allowed-attempts')).toBe(perCode);
   });
 
   it('sends mail through maildev on port 1025 without TLS', () => {

@@ -124,3 +124,27 @@ describe('redirect URIs at registration', () => {
     expect(policy(registration('POST', body))).toEqual(mcpPolicy);
   });
 });
+
+describe('metadata size limits', () => {
+  it('refuses a 40 KB client_name, with the RFC 7591 error', () => {
+    const error = refusal(policy, registration('POST', { ...inspectorRequest, client_name: 'x'.repeat(40_000) }));
+    expect(error.status).toBe(400);
+    expect(error.errorCode).toBe('invalid_client_metadata');
+    expect(error.message).toBe('client_name is longer than 100 characters');
+  });
+
+  it('counts redirect URIs that arrive as a Java list', () => {
+    const uris = javaList(Array.from({ length: 11 }, (_, index) => `http://127.0.0.1:${9000 + index}/callback`));
+    expect(refusal(policy, registration('POST', { ...inspectorRequest, redirect_uris: uris })).errorCode).toBe('invalid_client_metadata');
+  });
+
+  it('checks a client management update (PUT) too', () => {
+    expect(refusal(policy, registration('PUT', { ...inspectorRequest, logo_uri: `https://x.example/${'l'.repeat(2000)}` })).errorCode).toBe(
+      'invalid_client_metadata',
+    );
+  });
+
+  it('accepts what MCP clients send', () => {
+    expect(policy(registration('POST', inspectorRequest))).toEqual(mcpPolicy);
+  });
+});
