@@ -148,16 +148,24 @@ export function generateGateway(kongYaml: string, mapping: GatewayMapping): Gene
     }
     const routes = list(service.routes).filter(isEntry);
     const servedRoutes = routes.filter((route) => strings(route.hosts).some((host) => !unserved.has(host.toLowerCase())));
-    if (servedRoutes.length === 0) return;
-    const target = serviceTarget(service, mapping, serviceAt, problems);
-    if (!target) return;
+    // Only a service some served route uses needs a local address.
+    const target = servedRoutes.length > 0 ? serviceTarget(service, mapping, serviceAt, problems) : undefined;
 
     list(service.routes).forEach((route, routeIndex) => {
       const at = `${serviceAt}.routes[${routeIndex}]`;
       if (!isEntry(route)) return;
       const name = typeof route.name === 'string' ? route.name : at;
-      const hosts = strings(route.hosts).map((host) => host.toLowerCase()).filter((host) => !unserved.has(host));
-      if (hosts.length === 0) return;
+      const allHosts = strings(route.hosts).map((host) => host.toLowerCase());
+      if (allHosts.length === 0) {
+        skipped.push(`${at} (route ${name}): a route without hosts; the local profile serves each host on its own port`);
+        return;
+      }
+      const hosts = allHosts.filter((host) => !unserved.has(host));
+      if (hosts.length === 0) {
+        skipped.push(`${at} (route ${name}): ${allHosts.join(', ')} not served in this profile`);
+        return;
+      }
+      if (!target) return;
       for (const key of Object.keys(route)) {
         if (!ROUTE_KEYS_HANDLED.includes(key)) skipped.push(`${at}.${key} (route ${name}): ${SKIP_REASONS[key] ?? 'a Kong route setting this nginx gateway does not reproduce'}`);
       }

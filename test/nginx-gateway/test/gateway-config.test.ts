@@ -119,10 +119,16 @@ describe('kong.yml to nginx', () => {
         expect.stringMatching(/^services\[0\]\.future_service_key: /),
         expect.stringMatching(/^services\[0\]\.routes\[0\]\.protocols \(route mcp-route\): the local profile listens on plain HTTP only/),
         expect.stringMatching(/^services\[0\]\.routes\[0\]\.plugins\[0\] plugin cors \(route mcp-route\): one of Kong's bundled plugins/),
+        'services[3].routes[0] (route admin-route): admin.demo.example not served in this profile',
       ]),
     );
-    expect(generated.skipped).toHaveLength(3);
+    expect(generated.skipped).toHaveLength(4);
     expect(JSON.stringify(generated.plugins)).not.toContain('cors');
+  });
+
+  it('lists a route without hosts instead of guessing a port for it', () => {
+    const hostless = generateGateway(`${yaml}      - name: anywhere-route\n        paths: [/anywhere]\n`, mapping);
+    expect(hostless.skipped).toContain('services[3].routes[1] (route anywhere-route): a route without hosts; the local profile serves each host on its own port');
   });
 
   it('refuses what it cannot route, naming every problem', () => {
