@@ -46,6 +46,8 @@ export interface PluginHarness {
   advanceClock(seconds: number): Promise<void>;
   /** What the nginx adapter offers next to what kong/spec/support/surface.lua lists for it. */
   adapterSurface(): Promise<{ offered: string[]; listed: string[] }>;
+  /** Reads a dotted global such as kong.request.get_headers inside nginx: "offered", or the error raised. */
+  readGlobal(name: string): Promise<string>;
   nginx: NginxProcess;
   stop(): Promise<void>;
 }
@@ -158,6 +160,16 @@ ${locations}
       }
     }
     location = /surface { content_by_lua_block { ngx.say(require("cjson").encode(require("kong_adapter").surface())) } }
+    location = /read {
+      content_by_lua_block {
+        local ok, err = pcall(function()
+          local value = _G
+          for part in ngx.var.arg_name:gmatch("[^.]+") do value = value[part] end
+          return value
+        end)
+        ngx.say(ok and "offered" or tostring(err))
+      }
+    }
   }
 `;
   const certificateFile = options.tls ? join(prefix, 'ca.pem') : undefined;
@@ -192,6 +204,7 @@ ${locations}
     flushCache: async () => void (await control('/flush')),
     advanceClock: async (seconds) => void (await control(`/advance?seconds=${seconds}`)),
     adapterSurface: async () => JSON.parse(await control('/surface')) as { offered: string[]; listed: string[] },
+    readGlobal: async (name) => (await control(`/read?name=${encodeURIComponent(name)}`)).trim(),
     nginx,
     stop: async () => {
       await nginx.stop();

@@ -118,6 +118,13 @@ describe.skipIf(unavailable)('phantom-token plugin in nginx', () => {
     expect(surface.offered).toEqual(surface.listed);
   });
 
+  it('fails loudly, naming it, when anything reads a PDK function the adapter does not offer', async () => {
+    const h = running();
+    expect(await h.readGlobal('kong.request.get_header')).toBe('offered');
+    expect(await h.readGlobal('kong.request.get_headers')).toMatch(/nginx adapter: kong\.request\.get_headers is not offered \(support\/surface\.lua lists/);
+    expect(await h.readGlobal('kong.ctx')).toMatch(/nginx adapter: kong\.ctx is not offered/);
+  });
+
   it('leaves no Lua runtime error and no token in the error log', () => {
     const log = running().nginx.errorLog();
     expect(luaRuntimeErrors(log)).toEqual([]);
