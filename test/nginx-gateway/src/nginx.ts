@@ -88,7 +88,7 @@ export interface NginxProcess {
   prefix: string;
   errorLogPath: string;
   errorLog(): string;
-  /** Stops nginx (SIGQUIT: graceful) and waits for the process to end. */
+  /** Stops nginx (SIGQUIT: graceful, SIGKILL after 5 s) and waits for the process to end. */
   stop(): Promise<void>;
 }
 
@@ -141,8 +141,12 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
   );
   const errorLog = () => (existsSync(errorLogPath) ? readFileSync(errorLogPath, 'utf8') : '');
   const stop = async () => {
-    if (exitCode === undefined) child.kill('SIGQUIT');
+    if (exitCode !== undefined) return;
+    child.kill('SIGQUIT');
+    // A graceful stop waits for requests in flight; a stuck one must not hang the suite.
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
+    clearTimeout(force);
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
