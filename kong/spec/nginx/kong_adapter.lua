@@ -83,8 +83,10 @@ local function install_pdk()
 end
 
 
--- Kong's env vault (kong/vaults/env): {vault://env/gateway_client_secret}
--- reads GATEWAY_CLIENT_SECRET; nginx.conf must declare it with `env`.
+-- Kong's env vault (Kong 3.9.1 kong/vaults/env/init.lua: dashes become
+-- underscores, then upper case): {vault://env/gateway_client_secret} reads
+-- GATEWAY_CLIENT_SECRET. nginx passes a variable on only when nginx.conf
+-- declares it with `env`, as KONG_NGINX_MAIN_ENV does for Kong.
 local function resolve_reference(value, where)
   if type(value) ~= "string" then
     return value
@@ -96,7 +98,7 @@ local function resolve_reference(value, where)
     end
     return value
   end
-  local variable = name:upper():gsub("-", "_")
+  local variable = name:gsub("-", "_"):upper()
   local resolved = os.getenv(variable)
   if not resolved or resolved == "" then
     error(where .. ": environment variable " .. variable .. " is not set", 0)
