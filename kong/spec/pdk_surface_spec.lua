@@ -62,4 +62,27 @@ describe("fake PDK surface", function()
     pdk.install({ shared_dict = false })
     assert.is_nil(ngx.shared["phantom-token"])
   end)
+
+  -- Also the code paths no test reaches: every kong.* and ngx.* the plugin's
+  -- source names must be a listed name.
+  it("is all the plugin's source names from kong and ngx", function()
+    local listed = {}
+    for _, entry in ipairs(surface) do listed[entry.name] = true end
+    local plugin_dir = debug.getinfo(1, "S").source:match("^@(.*)spec/[^/]*$") .. "plugins/phantom-token/"
+    for _, file in ipairs({ "access.lua", "handler.lua" }) do
+      local handle = assert(io.open(plugin_dir .. file, "rb"))
+      local code = handle:read("*a")
+      handle:close()
+      -- Comments and string literals (module names in require) are not uses.
+      code = code:gsub("%-%-[^\n]*", ""):gsub('"[^"\n]*"', '""'):gsub("'[^'\n]*'", "''")
+      local used = 0
+      for _, pattern in ipairs({ "%f[%w_]kong%.[%w_.]+", "%f[%w_]ngx%.[%w_.]+" }) do
+        for name in code:gmatch(pattern) do
+          used = used + 1
+          assert.truthy(listed[name], file .. " uses " .. name .. ", which support/surface.lua does not list")
+        end
+      end
+      if file == "access.lua" then assert.truthy(used > 0, "no kong.* or ngx.* use found in " .. file) end
+    end
+  end)
 end)
