@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { parse } from 'yaml';
@@ -32,17 +32,37 @@ function writePrivate(file: string, content: string): void {
   writeFileSync(file, content, { mode: 0o600 });
 }
 
+export interface CurityFiles {
+  /** Where deploy.sh keeps the generated env files (.deploy/). */
+  deployDir: string;
+  /** The development CA the keys carry (certs/ca.crt). */
+  caFile: string;
+  /** idsvr-config/scripts/create-crypto-env.sh */
+  createCryptoEnv: string;
+  /** The Curity image whose tools convert the keys. */
+  image: string;
+}
+
+function curityFiles(): CurityFiles {
+  return {
+    deployDir: resolve(REPO_ROOT, '.deploy'),
+    caFile: resolve(REPO_ROOT, 'certs/ca.crt'),
+    createCryptoEnv: resolve(REPO_ROOT, 'idsvr-config/scripts/create-crypto-env.sh'),
+    image: `curity.azurecr.io/curity/idsvr:${process.env.CURITY_VERSION ?? curityVersion()}`,
+  };
+}
+
 /** The license key and keys that the curity profile reads from .deploy/, as deploy.sh writes them. */
-function prepareCurity(licenseFile: string): void {
-  const deployDir = resolve(REPO_ROOT, '.deploy');
-  mkdirSync(deployDir, { recursive: true });
+export function prepareCurity(licenseFile: string, files: CurityFiles = curityFiles()): void {
+  mkdirSync(files.deployDir, { recursive: true });
   const license = JSON.parse(readFileSync(licenseFile, 'utf8')) as { License?: unknown };
   if (typeof license.License !== 'string') throw new Error(`${licenseFile} has no "License" key`);
-  writePrivate(resolve(deployDir, 'curity-license.env'), `LICENSE_KEY=${license.License.trim()}\n`);
-  const secrets = resolve(deployDir, 'curity-secrets.env');
-  if (!existsSync(secrets)) {
-    const output = execFileSync(resolve(REPO_ROOT, 'idsvr-config/scripts/create-crypto-env.sh'), {
-      env: { ...process.env, CURITY_IMAGE: `curity.azurecr.io/curity/idsvr:${process.env.CURITY_VERSION ?? curityVersion()}` },
+  writePrivate(resolve(files.deployDir, 'curity-license.env'), `LICENSE_KEY=${license.License.trim()}\n`);
+  const secrets = resolve(files.deployDir, 'curity-secrets.env');
+  // As deploy.sh: made once, and again when the development CA they carry is newer.
+  if (!existsSync(secrets) || statSync(files.caFile).mtimeMs > statSync(secrets).mtimeMs) {
+    const output = execFileSync(files.createCryptoEnv, [files.caFile], {
+      env: { ...process.env, CURITY_IMAGE: files.image },
       encoding: 'utf8',
     });
     writePrivate(secrets, output);
