@@ -231,8 +231,11 @@ describe('dynamic client registration', () => {
     expect(single(openRegistration, 'default-refresh-token-ttl')).toBe('0');
   });
 
-  it('gives each dynamic client a secret', () => {
+  it('gives a dynamic client a secret, or none when it registers as a public client as the open server allows', () => {
     expect(single(openRegistration, 'client-authentication-method/secret/credential-manager')).toBe('default-credential-manager');
+    expect(select(openRegistration, 'client-authentication-method/no-authentication')).toHaveLength(1);
+    // Public clients at all need the profile to allow unauthenticated clients.
+    expect(single(authorizationServer, 'client-authentication/no-authentication')).toBe('true');
   });
 });
 
@@ -256,6 +259,10 @@ describe('client ID metadata documents (ephemeral clients)', () => {
 
   it('are enabled on the token service', () => {
     expect(ephemeral).toHaveLength(1);
+  });
+
+  it('are public clients, which the profile allows', () => {
+    expect(single(authorizationServer, 'client-authentication/no-authentication')).toBe('true');
   });
 
   it('get the MCP registration policy: code flow only, public, the policy\'s token lifetimes, stocks/read, consent', () => {
