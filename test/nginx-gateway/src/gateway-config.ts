@@ -122,6 +122,7 @@ function milliseconds(value: unknown, fallback: number): number {
 interface Location {
   host: string;
   path: string;
+  route: string;
   block: string;
 }
 
@@ -226,12 +227,14 @@ export function generateGateway(kongYaml: string, mapping: GatewayMapping): Gene
             problems.push(`${at}: host ${host} has no port in the mapping`);
             continue;
           }
-          if (locations.some((location) => location.host === host && location.path === path)) {
-            problems.push(`${at}: host ${host} path ${path} is already routed`);
+          const earlier = locations.find((location) => location.host === host && location.path === path);
+          if (earlier) {
+            // Kong may tell such routes apart by methods or headers; an nginx location cannot.
+            skipped.push(`${at}.paths ${path} (route ${name}): host ${host} path ${path} is already routed by ${earlier.route}`);
             continue;
           }
           const matcher = path === '/' ? '/' : `^~ ${path}`;
-          locations.push({ host, path, block: `    location ${matcher} {\n${[...lines, ...pass].map((line) => `      ${line}`).join('\n')}\n    }` });
+          locations.push({ host, path, route: name, block: `    location ${matcher} {\n${[...lines, ...pass].map((line) => `      ${line}`).join('\n')}\n    }` });
         }
       }
     });

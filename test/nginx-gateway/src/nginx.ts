@@ -149,11 +149,15 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
     clearTimeout(force);
   };
 
+  // nginx writes its pid file only once every listen socket is bound, so a
+  // port another process took in the meantime cannot pass for nginx.
+  const pidFile = join(options.prefix, 'nginx.pid');
+  const pidWritten = () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(child.pid);
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   for (;;) {
     if (exitCode !== undefined) throw new Error(`nginx exited with ${exitCode} while starting:\n${output}${errorLog()}`);
-    const ready = await Promise.all(options.ports.map(accepts));
-    if (ready.every(Boolean)) break;
+    const ready = pidWritten() && (await Promise.all(options.ports.map(accepts))).every(Boolean);
+    if (ready) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`nginx did not listen on ${options.ports.join(', ')} in time:\n${output}${errorLog()}`);

@@ -131,6 +131,17 @@ describe('kong.yml to nginx', () => {
     expect(hostless.skipped).toContain('services[3].routes[1] (route anywhere-route): a route without hosts; the local profile serves each host on its own port');
   });
 
+  it('routes a second route with the same host and path only once, and says so', () => {
+    const twin = '  - name: idsvr-posts\n    url: http://idsvr:8443\n    routes:\n      - name: login-twin-route\n        hosts: [login.demo.example]\n        methods: [POST]\n';
+    const twice = generateGateway(`${yaml}${twin}`, mapping);
+    expect(twice.skipped).toEqual(
+      expect.arrayContaining([
+        'services[4].routes[0].methods (route login-twin-route): a Kong route setting this nginx gateway does not reproduce',
+        'services[4].routes[0].paths / (route login-twin-route): host login.demo.example path / is already routed by login-route',
+      ]),
+    );
+  });
+
   it('refuses what it cannot route, naming every problem', () => {
     const broken = yaml.replace('url: http://api:3001/v1', 'url: http://elsewhere:9/').replace('hosts: [login.demo.example]', 'hosts: [other.example]');
     expect(() => generateGateway(broken, mapping)).toThrow(GatewayConfigError);
