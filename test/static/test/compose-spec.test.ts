@@ -261,3 +261,19 @@ describe('the Curity configuration parameters', () => {
   });
 
 });
+
+describe('authorization server discovery in the Docker profiles', () => {
+  it('leads an MCP client first to the metadata URL deploy.sh prints, which both servers serve', async () => {
+    const { buildDiscoveryUrls } = await import('@modelcontextprotocol/sdk/client/auth.js');
+    const { DOCKER_ENDPOINTS } = await import('../../compose/src/endpoints.ts');
+    // The protected resource metadata names this server in authorization_servers.
+    const mcp = serviceNamed(project, 'utility-mcp-server').environment;
+    const named = mcp.AUTHORIZATION_SERVER ?? mcp.ISSUER;
+    expect(named).toBe(DOCKER_ENDPOINTS.issuer);
+    const first = buildDiscoveryUrls(named ?? '')[0];
+    expect(first?.type).toBe('oauth');
+    expect(first?.url.href).toBe(DOCKER_ENDPOINTS.authorizationServerMetadata);
+    // The form the Curity Identity Server serves: /.well-known/oauth-authorization-server/<issuer path>.
+    expect(first?.url.pathname).toBe(`/.well-known/oauth-authorization-server${new URL(DOCKER_ENDPOINTS.issuer).pathname}`);
+  });
+});
