@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -244,6 +244,19 @@ describe('the Curity configuration parameters', () => {
     const used = mounted.flatMap((source) => [...readFileSync(repoPath('idsvr-config', source), 'utf8').matchAll(/#\{([^}]*)\}/g)].map((match) => match[1] as string));
     expect(used.length).toBeGreaterThan(5);
     for (const name of used) expect(available.has(name), `#{${name}}`).toBe(true);
+  });
+
+  it('are all the container is given, besides the variables the server reads itself', () => {
+    const used = new Set(
+      readdirSync(repoPath('idsvr-config/config')).flatMap((file) =>
+        [...readFileSync(repoPath('idsvr-config/config', file), 'utf8').matchAll(/#\{([^}]*)\}/g)].map((match) => match[1] as string),
+      ),
+    );
+    // Read by the server: ADMIN (start the admin service in this container,
+    // Curity's Docker documentation), LOGGING_LEVEL, CONFIG_ENCRYPTION_KEY
+    // (decrypts the protected values, "Encrypted Configuration").
+    const readByTheServer = ['ADMIN', 'LOGGING_LEVEL', 'CONFIG_ENCRYPTION_KEY'];
+    for (const name of available) expect(used.has(name) || readByTheServer.includes(name), `${name} is given to idsvr but nothing reads it`).toBe(true);
   });
 
   it('reach the container: the generated ones through the env files deploy.sh writes', () => {
