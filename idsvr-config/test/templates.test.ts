@@ -84,6 +84,14 @@ describe('username page of the e-mail authenticator', () => {
     expect(encoded.length).toBe(1);
   });
 
+  it('introduces the name as one the application chose itself, not a verified one', () => {
+    const sentence = /#message\("authenticator\.email\.enter-username\.view\.mcp-unverified-name"\)\s*<strong>\$_tr\.encodeHtml\(\$requestingClientName\)<\/strong>/;
+    expect(template).toMatch(sentence);
+    const wording = messageKeys('templates/messages/overrides/en/authenticator/email/messages');
+    expect(wording.get('enter-username.view.mcp-unverified-name')).toMatch(/calls itself/);
+    expect(wording.get('enter-username.view.mcp-requesting')).toMatch(/nobody has verified it/);
+  });
+
   it('posts the userName field the authenticator reads', () => {
     expect(template).toMatch(/name="userName"/);
     expect(template).toMatch(/<form method="post">/);
