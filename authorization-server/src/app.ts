@@ -58,8 +58,13 @@ export async function createAuthorizationServer(config: Config, options: Authori
   };
   const metadataDocuments = createMetadataDocumentResolver({
     allowHttpLoopback: config.CLIENT_METADATA_ALLOW_HTTP_LOOPBACK,
+    privateOrigins: config.CLIENT_METADATA_PRIVATE_ORIGINS,
     audiences: config.MCP_AUDIENCES,
     limits: metadataLimits,
+    minCacheSeconds: config.CLIENT_METADATA_MIN_CACHE_SECONDS,
+    maxCacheSeconds: config.CLIENT_METADATA_MAX_CACHE_SECONDS,
+    cacheEntries: config.CLIENT_METADATA_CACHE_ENTRIES,
+    onRejected: (clientId, reason) => logger.info({ clientId, reason }, 'client ID metadata document refused'),
   });
   const clientAdapter = () =>
     withMetadataDocuments(withUnusedRegistrationExpiry(storage.adapterFor('Client'), config.UNUSED_REGISTRATION_TTL_SECONDS), metadataDocuments);

@@ -48,7 +48,7 @@ export const configSchema = z
      */
     CLIENT_METADATA_PRIVATE_ORIGINS: env.list([]).pipe(z.array(z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin))),
     /** Bounds of a fetched document's cache lifetime; within them its Cache-Control max-age decides. */
-    CLIENT_METADATA_MIN_CACHE_SECONDS: env.seconds(30, 3600),
+    CLIENT_METADATA_MIN_CACHE_SECONDS: env.seconds(10, 3600),
     CLIENT_METADATA_MAX_CACHE_SECONDS: env.seconds(300, 86_400),
     CLIENT_METADATA_CACHE_ENTRIES: env.integer(500, { min: 0, max: 100_000 }),
 

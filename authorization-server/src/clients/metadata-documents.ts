@@ -1,4 +1,6 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { fetchDocument, type FetchedDocument } from './document-fetch.ts';
+import { systemResolve, type Resolve } from './public-addresses.ts';
 import { DYNAMIC_GRANT_TYPES, assertRegistrable, type MetadataLimits } from './client-metadata.ts';
 import { isLoopbackHost } from './loopback-redirects.ts';
 import { MCP_SCOPE, mcpRegistrationAttributes } from './mcp-registration-policy.ts';
@@ -10,23 +12,37 @@ import { MCP_SCOPE, mcpRegistrationAttributes } from './mcp-registration-policy.
  * document instead of requiring registration.
  *
  * oidc-provider ships this as an experimental feature, but it only accepts
- * https URLs and refuses to connect to loopback and private addresses. Both
- * deployment profiles host the documents on such addresses (127.0.0.1 locally,
- * a container network with Docker), so documents are resolved here, in the
- * Client adapter's find(), with the same checks as dynamic registration.
+ * https URLs and refuses every loopback and private address, while both
+ * deployment profiles host their own documents on such addresses (127.0.0.1
+ * locally, a container network with Docker). So documents are resolved here,
+ * in the Client adapter's find(), with the same checks as dynamic
+ * registration: public addresses only, except the origins named in
+ * `privateOrigins`; one uniform refusal; one fetch per client ID at a time,
+ * cached as the document's Cache-Control says within set bounds.
  */
 export interface MetadataDocumentOptions {
   /** Also accept http://127.0.0.1, http://[::1] and http://localhost client IDs (local profile only). */
   allowHttpLoopback: boolean;
+  /**
+   * Origins whose documents may be fetched although they resolve to loopback
+   * or private addresses (the deployment's own metadata host). Every other
+   * document must be on a public address.
+   */
+  privateOrigins: readonly string[];
   /** Audiences granted to MCP clients by the registration policy. */
   audiences: string[];
   /** The same bounds as for registration. */
   limits: MetadataLimits;
-  fetch?: typeof globalThis.fetch;
+  /** Bounds of the cache lifetime in seconds; the document's Cache-Control decides within them. */
+  minCacheSeconds: number;
+  maxCacheSeconds: number;
+  /** How many documents (and refusals) are kept at most. */
+  cacheEntries: number;
+  /** Told why a document was refused, for the server's log; the client only sees one uniform error. */
+  onRejected?: (clientId: string, reason: string) => void;
+  resolve?: Resolve;
   timeoutMs?: number;
   maxBytes?: number;
-  /** Upper bound of the cache lifetime in seconds; the document's Cache-Control max-age may shorten it. */
-  maxCacheSeconds?: number;
 }
 
 export interface MetadataDocumentResolver {
@@ -36,48 +52,50 @@ export interface MetadataDocumentResolver {
   resolve(clientId: string): Promise<AdapterPayload>;
 }
 
+/** Used when a document says nothing about caching. */
 const DEFAULT_CACHE_SECONDS = 60;
-/** Bounds the memory a stream of distinct client IDs can take. */
-const MAX_CACHED_DOCUMENTS = 500;
+
+/**
+ * The one answer for every refusal. Whether the document was unreachable,
+ * answered 401, was too large, not JSON, or broke a rule is told to the
+ * server's log only: the answer must not turn this server into a probe of
+ * what answers at a URL.
+ */
+export const DOCUMENT_REFUSED = 'the client_id metadata document could not be used';
 
 /** Standard metadata taken over from a document; anything else in it is ignored. */
 const TAKEN_OVER = ['client_name', 'client_uri', 'logo_uri', 'redirect_uris', 'grant_types', 'response_types', 'scope'] as const;
 
-function rejected(description: string): never {
-  throw new errors.InvalidClient(`client_id metadata document rejected: ${description}`);
+class DocumentRejected extends Error {
+  override name = 'DocumentRejected';
 }
 
-function cacheSeconds(response: Response, maximum: number): number {
-  const cacheControl = response.headers.get('cache-control') ?? '';
-  if (/(?:^|,)\s*no-store\s*(?:,|$)/i.test(cacheControl)) return 0;
-  const match = /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(cacheControl);
-  const requested = match ? Number(match[1]) : DEFAULT_CACHE_SECONDS;
-  return Math.max(0, Math.min(maximum, requested));
+function rejected(reason: string): never {
+  throw new DocumentRejected(reason);
 }
 
-async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) rejected(`document is larger than ${maxBytes} bytes`);
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for await (const chunk of response.body) {
-    received += chunk.byteLength;
-    if (received > maxBytes) {
-      await response.body.cancel().catch(() => undefined);
-      rejected(`document is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Seconds to keep a document: its Cache-Control max-age (no-store counts as
+ * 0), clamped to [minimum, maximum]. The minimum also covers no-store: one
+ * authorization request resolves its client more than once, and must not
+ * fetch more than once.
+ */
+export function cacheSecondsOf(cacheControl: string, minimum: number, maximum: number): number {
+  const noStore = /(?:^|,)\s*(?:no-store|no-cache)\s*(?:,|$)/i.test(cacheControl);
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?:,|$)/i.exec(cacheControl);
+  const requested = noStore ? 0 : maxAge ? Number(maxAge[1]) : DEFAULT_CACHE_SECONDS;
+  return Math.min(maximum, Math.max(minimum, requested));
 }
+
+type CacheEntry = { properties: AdapterPayload; expiresAt: number } | { refused: true; expiresAt: number };
 
 export function createMetadataDocumentResolver(options: MetadataDocumentOptions): MetadataDocumentResolver {
-  const fetchDocument = options.fetch ?? globalThis.fetch;
+  const resolveHost = options.resolve ?? systemResolve;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxBytes = options.maxBytes ?? 16 * 1024;
-  const maxCacheSeconds = options.maxCacheSeconds ?? 300;
-  const cache = new Map<string, { properties: AdapterPayload; expiresAt: number }>();
+  const privateOrigins = new Set(options.privateOrigins.map((origin) => new URL(origin).origin));
+  const cache = new Map<string, CacheEntry>();
+  const inFlight = new Map<string, Promise<AdapterPayload>>();
 
   const accepts = (clientId: string): boolean => {
     const url = URL.parse(clientId);
@@ -87,29 +105,30 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
     return url.protocol === 'http:' && options.allowHttpLoopback && isLoopbackHost(url.hostname);
   };
 
+  const remember = (clientId: string, entry: CacheEntry) => {
+    if (options.cacheEntries === 0 || entry.expiresAt <= Date.now()) return;
+    cache.delete(clientId);
+    cache.set(clientId, entry);
+    // Oldest first: a stream of distinct client IDs cannot grow the cache past its bound.
+    while (cache.size > options.cacheEntries) cache.delete(cache.keys().next().value as string);
+  };
+
   const fetchProperties = async (clientId: string): Promise<{ properties: AdapterPayload; ttl: number }> => {
-    let response: Response;
+    const url = new URL(clientId);
+    let fetched: FetchedDocument;
     try {
-      response = await fetchDocument(clientId, {
-        headers: { accept: 'application/json' },
-        redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch {
-      rejected('the document could not be fetched');
+      fetched = await fetchDocument(url, { resolve: resolveHost, allowPrivate: privateOrigins.has(url.origin), timeoutMs, maxBytes });
+    } catch (error) {
+      rejected(`fetch failed: ${(error as Error).message}`);
     }
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
-      rejected(`fetching the document answered HTTP ${response.status}`);
-    }
+    if (fetched.status !== 200) rejected(`answered HTTP ${fetched.status}`);
     let document: unknown;
     try {
-      document = JSON.parse(await readLimited(response, maxBytes));
-    } catch (error) {
-      if (error instanceof errors.InvalidClient) throw error;
-      rejected('the document is not JSON');
+      document = JSON.parse(fetched.body);
+    } catch {
+      rejected('not JSON');
     }
-    if (typeof document !== 'object' || document === null || Array.isArray(document)) rejected('the document is not a JSON object');
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) rejected('not a JSON object');
     const fields = document as Record<string, unknown>;
     if (fields.client_id !== clientId) rejected('its client_id does not equal the URL it was fetched from');
     if ('client_secret' in fields || 'client_secret_expires_at' in fields) rejected('a metadata document must not contain a client secret');
@@ -122,7 +141,7 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
     try {
       assertRegistrable(request, options.limits);
     } catch (error) {
-      rejected((error as { error_description?: string }).error_description ?? 'the document is not acceptable');
+      rejected((error as { error_description?: string }).error_description ?? 'not acceptable');
     }
 
     const properties: Record<string, unknown> = { client_id: clientId, token_endpoint_auth_method: 'none' };
@@ -131,21 +150,39 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
       ? (request.grant_types as string[]).filter((type) => DYNAMIC_GRANT_TYPES.has(type))
       : ['authorization_code'];
     Object.assign(properties, mcpRegistrationAttributes(request, { audiences: options.audiences }));
-    return { properties: properties as AdapterPayload, ttl: cacheSeconds(response, maxCacheSeconds) };
+    return {
+      properties: properties as AdapterPayload,
+      ttl: cacheSecondsOf(fetched.cacheControl, options.minCacheSeconds, options.maxCacheSeconds),
+    };
+  };
+
+  const load = async (clientId: string): Promise<AdapterPayload> => {
+    try {
+      const { properties, ttl } = await fetchProperties(clientId);
+      remember(clientId, { properties, expiresAt: Date.now() + ttl * 1000 });
+      return properties;
+    } catch (error) {
+      const reason = error instanceof DocumentRejected ? error.message : 'could not be processed';
+      options.onRejected?.(clientId, reason);
+      // A refusal is kept as long as the shortest document, so repeating a request does not fetch again.
+      remember(clientId, { refused: true, expiresAt: Date.now() + options.minCacheSeconds * 1000 });
+      throw new errors.InvalidClient(DOCUMENT_REFUSED);
+    }
   };
 
   return {
     accepts,
     async resolve(clientId) {
       const cached = cache.get(clientId);
-      if (cached && cached.expiresAt > Date.now()) return cached.properties;
-      cache.delete(clientId);
-      const { properties, ttl } = await fetchProperties(clientId);
-      if (ttl > 0) {
-        cache.set(clientId, { properties, expiresAt: Date.now() + ttl * 1000 });
-        if (cache.size > MAX_CACHED_DOCUMENTS) cache.delete(cache.keys().next().value as string);
+      if (cached && cached.expiresAt > Date.now()) {
+        if ('refused' in cached) throw new errors.InvalidClient(DOCUMENT_REFUSED);
+        return cached.properties;
       }
-      return properties;
+      cache.delete(clientId);
+      // Requests that arrive while a fetch is under way share it.
+      const pending = inFlight.get(clientId) ?? load(clientId).finally(() => inFlight.delete(clientId));
+      inFlight.set(clientId, pending);
+      return pending;
     },
   };
 }
