@@ -19,6 +19,13 @@ const hostname = z
 /** Browsers send the serialised origin, so configured values are serialised the same way. */
 const origin = z.url({ protocol: /^https?$/, error: 'must be an origin such as https://www.client.example' }).transform((value) => new URL(value).origin);
 
+/**
+ * The browser-based MCP client the deployment configures (the MCP Inspector,
+ * allowed by the gateway's CORS rules in kong/kong.yml too). The server's own
+ * origin is always allowed on top of the list.
+ */
+export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:6274'];
+
 const settings = z
   .object({
     PORT: env.port(3000),
@@ -37,7 +44,7 @@ const settings = z
     EXCHANGE_CACHE_MAX_ENTRIES: env.integer(10_000),
     EXCHANGE_EXPIRY_MARGIN_SECONDS: env.seconds(30),
     ALLOWED_HOSTS: env.list().pipe(z.array(hostname)),
-    ALLOWED_ORIGINS: env.list().pipe(z.array(origin)),
+    ALLOWED_ORIGINS: env.list(DEFAULT_ALLOWED_ORIGINS).pipe(z.array(origin)),
     LOG_LEVEL: env.logLevel(),
   })
   .transform((raw) => ({
@@ -65,7 +72,7 @@ const settings = z
     stocksApiUrl: raw.STOCKS_API_URL,
     upstreamTimeoutMs: raw.UPSTREAM_TIMEOUT_MS,
     allowedHosts: raw.ALLOWED_HOSTS,
-    allowedOrigins: raw.ALLOWED_ORIGINS,
+    allowedOrigins: [...new Set([new URL(raw.EXTERNAL_BASE_URL).origin, ...raw.ALLOWED_ORIGINS])],
   }));
 
 export type Config = z.output<typeof settings>;

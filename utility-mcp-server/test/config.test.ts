@@ -45,7 +45,8 @@ describe('configuration', () => {
       exchangeCache: { maxEntries: 10_000, expiryMarginSeconds: 30 },
       upstreamTimeoutMs: 5_000,
       allowedHosts: [],
-      allowedOrigins: [],
+      // The Origin check is on by default: the server's own origin and the MCP Inspector's.
+      allowedOrigins: ['https://mcp.demo.example', 'http://localhost:6274'],
       logLevel: 'info',
     });
   });
@@ -69,7 +70,7 @@ describe('configuration', () => {
   it('normalises the allow-lists and refuses hosts with ports', () => {
     const config = readConfig({ ...required, ALLOWED_HOSTS: 'MCP.demo.example, localhost', ALLOWED_ORIGINS: 'http://localhost:6274/, https://www.client.example' });
     expect(config.allowedHosts).toEqual(['mcp.demo.example', 'localhost']);
-    expect(config.allowedOrigins).toEqual(['http://localhost:6274', 'https://www.client.example']);
+    expect(config.allowedOrigins).toEqual(['https://mcp.demo.example', 'http://localhost:6274', 'https://www.client.example']);
     expect(problemsOf({ ...required, ALLOWED_HOSTS: 'mcp.demo.example:443' })[0]).toMatch(/^ALLOWED_HOSTS/);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer, tamperSignature, unusedPort, type TestIssuer } from '@mcp-demo/testing';
-import { INITIALIZE, postMcp, rawRequest } from './support/http-client.ts';
+import { INITIALIZE, modernHeaders, modernRequest, postMcp, rawRequest } from './support/http-client.ts';
 import { MCP_AUDIENCE, RESOURCE_METADATA, startMcpServer, testEnvironment, type RunningMcpServer } from './support/mcp-server.ts';
 
 const claims = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA', client_type: 'mcp', client_assurance_level: 1 };
@@ -153,11 +153,12 @@ describe('Streamable HTTP transport edges', () => {
     expect(next.status).toBe(200);
   });
 
-  it('answers JSON that is not a JSON-RPC message with a parse error', async () => {
+  // JSON-RPC 2.0 section 5.1: valid JSON that is not a Request object is -32600 Invalid Request.
+  it('answers JSON that is not a JSON-RPC message with an invalid request error', async () => {
     const token = await issuer.mint(claims, { audience: MCP_AUDIENCE });
     const response = await postMcp(server.url, { token, body: JSON.stringify({ hello: 'world' }) });
     expect(response.status).toBe(400);
-    expect(response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
+    expect(response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
   });
 
   it('refuses a body over the size limit with 413', async () => {
@@ -235,8 +236,23 @@ describe('DNS rebinding protection', () => {
     expect(response.json()).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Origin not allowed' }, id: null });
   });
 
-  it('leaves both checks off when the lists are empty', async () => {
-    const response = await postMcp(server.url, { token, headers: { host: 'attacker.example', origin: 'https://attacker.example' } });
+  it('leaves the Host check off when no host is listed', async () => {
+    const response = await postMcp(server.url, { token, headers: { host: 'attacker.example' } });
     expect(response.status).toBe(200);
+  });
+
+  it('checks the Origin by default: another origin gets 403, the own origin and the MCP Inspector pass', async () => {
+    const refused = await postMcp(server.url, { token, headers: { origin: 'https://attacker.example' } });
+    expect(refused.status).toBe(403);
+    expect(refused.json()).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Origin not allowed' }, id: null });
+    // Same host name, another port: another application, refused.
+    expect((await postMcp(server.url, { token, headers: { origin: 'http://localhost:6275' } })).status).toBe(403);
+    expect((await postMcp(server.url, { token, headers: { origin: 'https://mcp.demo.example' } })).status).toBe(200);
+    expect((await postMcp(server.url, { token, headers: { origin: 'http://localhost:6274' } })).status).toBe(200);
+  });
+
+  it('refuses an unlisted Origin in the 2026-07-28 era too', async () => {
+    const response = await postMcp(server.url, { token, headers: { origin: 'https://attacker.example', ...modernHeaders('tools/list') }, body: JSON.stringify(modernRequest('tools/list')) });
+    expect(response.status).toBe(403);
   });
 });

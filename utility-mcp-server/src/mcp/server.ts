@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import packageJson from '../../package.json' with { type: 'json' };
 import { SERVICE_NAME } from '../config.ts';
 import type { ToolContext } from './tools/context.ts';
@@ -6,8 +6,16 @@ import { registerFetchStockPrice } from './tools/fetch-stock-price.ts';
 import { registerFetchStockPrices } from './tools/fetch-stock-prices.ts';
 
 /**
- * A new McpServer per HTTP request: the server keeps no session, so nothing
- * of one client's request (its token above all) can leak into another's.
+ * How long a 2026-07-28 client may reuse the tool list and the discovery
+ * result. The list is the same for every caller and changes only with a
+ * deployment, so shared caches (a gateway) may keep it too.
+ */
+export const LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'public' } as const;
+
+/**
+ * A new McpServer per HTTP request, in both protocol eras: the server keeps
+ * no session, so nothing of one client's request (its token above all) can
+ * leak into another's.
  */
 export function createMcpServer(context: ToolContext): McpServer {
   const server = new McpServer(
@@ -15,6 +23,7 @@ export function createMcpServer(context: ToolContext): McpServer {
     {
       capabilities: { tools: {} },
       instructions: 'Read-only access to financial stock prices. Results are limited to what the signed-in user may see.',
+      cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     },
   );
   registerFetchStockPrices(server, context);

@@ -1,9 +1,9 @@
 import type { AccessTokenClaims } from '@mcp-demo/access-token';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 
 /**
  * The verified token in the shape the MCP SDK hands to tool handlers as
- * `extra.authInfo`: tools need the raw token for the exchange, the claims
+ * `ctx.http.authInfo`: tools need the raw token for the exchange, the claims
  * for anything user-specific.
  */
 export function toAuthInfo(token: string, claims: AccessTokenClaims, resource: string): AuthInfo {

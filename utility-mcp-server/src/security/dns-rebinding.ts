@@ -1,18 +1,21 @@
 import type { RequestHandler } from 'express';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/express';
 import { JSON_RPC_SERVER_ERROR, sendJsonRpcError } from '../http/json-rpc-error.ts';
 
 export interface DnsRebindingSettings {
   /** Host names (no port) the Host header may carry; empty turns the check off. */
   allowedHosts: readonly string[];
-  /** Serialised origins a browser may call from; empty turns the check off. */
+  /** Serialised origins a browser may call from; always checked. */
   allowedOrigins: readonly string[];
 }
 
 /**
- * Requests without an Origin header come from non-browser clients, which a
- * DNS rebinding page cannot impersonate, so only a present, unlisted Origin
- * is refused.
+ * The MCP transport specification (2025-11-25 and 2026-07-28) requires a 403
+ * for a present Origin that is not allowed. Requests without an Origin header
+ * come from non-browser clients, which a DNS rebinding page cannot
+ * impersonate, so they pass. Origins are compared whole (scheme, host and
+ * port), stricter than the SDK's host-name-only check: another port on
+ * localhost is another application.
  */
 function originValidation(allowedOrigins: readonly string[]): RequestHandler {
   const allowed = new Set(allowedOrigins);
@@ -27,14 +30,15 @@ function originValidation(allowedOrigins: readonly string[]): RequestHandler {
 }
 
 /**
- * DNS rebinding protection for the MCP endpoint: the SDK's own Host header
- * check plus an Origin check. Both are opt-in because every MCP request
- * already needs a bearer token, which a rebinding page does not have, and
- * the Host a gateway forwards differs per deployment.
+ * DNS rebinding protection for the MCP endpoint: an Origin check, always on,
+ * and the SDK's Host header check when host names are configured. The Host
+ * check is opt-in because the Host a gateway forwards differs per deployment
+ * (Kong sends the upstream's name unless it preserves the host), and every
+ * MCP request already needs a bearer token, which a rebinding page lacks.
  */
 export function dnsRebindingProtection(settings: DnsRebindingSettings): RequestHandler[] {
   const checks: RequestHandler[] = [];
   if (settings.allowedHosts.length > 0) checks.push(hostHeaderValidation([...settings.allowedHosts]));
-  if (settings.allowedOrigins.length > 0) checks.push(originValidation(settings.allowedOrigins));
+  checks.push(originValidation(settings.allowedOrigins));
   return checks;
 }

@@ -51,3 +51,31 @@ export function postMcp(baseUrl: string, options: { token?: string; body?: strin
     body: options.body ?? JSON.stringify(INITIALIZE),
   });
 }
+
+export const MODERN_REVISION = '2026-07-28';
+
+/**
+ * A 2026-07-28 request as the SDK v2 client sends it: no handshake, the
+ * protocol version, client info and capabilities in the per-request _meta
+ * envelope.
+ */
+export function modernRequest(method: string, params: Record<string, unknown> = {}, id: number | string = 1): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0',
+    id,
+    method,
+    params: {
+      ...params,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
+        'io.modelcontextprotocol/clientInfo': { name: 'raw-test-client', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  };
+}
+
+/** The standard request headers of the 2026-07-28 revision that gateways route and log on. */
+export function modernHeaders(method: string, name?: string): Record<string, string> {
+  return { 'mcp-protocol-version': MODERN_REVISION, 'mcp-method': method, ...(name === undefined ? {} : { 'mcp-name': name }) };
+}

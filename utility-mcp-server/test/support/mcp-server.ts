@@ -1,5 +1,6 @@
 import { listen } from '@mcp-demo/service-kit';
 import type { TestIssuer } from '@mcp-demo/testing';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport, type FetchLike } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -53,7 +54,10 @@ export async function startMcpServer(environment: Record<string, string>): Promi
   };
 }
 
-/** An SDK client connected with a bearer token, as an MCP client past its OAuth flow would be. */
+/**
+ * A 2025-11-25 client: the v1 SDK's, connected with a bearer token (initialize
+ * handshake first), as an MCP client past its OAuth flow would be.
+ */
 export async function connectClient(url: string, token: string): Promise<Client> {
   const client = new Client({ name: 'utility-mcp-server-tests', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/`), {
@@ -63,8 +67,23 @@ export async function connectClient(url: string, token: string): Promise<Client>
   return client;
 }
 
+/**
+ * A 2026-07-28 client: the v2 SDK's, pinned to the current revision so that
+ * any fallback to the handshake fails instead of passing silently. `fetch`
+ * lets a test see every request it sends.
+ */
+export async function connectModernClient(url: string, token: string, fetch?: FetchLike): Promise<ModernClient> {
+  const client = new ModernClient({ name: 'utility-mcp-server-tests', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const transport = new ModernTransport(new URL(`${url}/`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    ...(fetch ? { fetch } : {}),
+  });
+  await client.connect(transport);
+  return client;
+}
+
 /** A tool call result in the shape tools return (the SDK's union also covers task results). */
-export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+export async function callTool(client: Client | ModernClient, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 

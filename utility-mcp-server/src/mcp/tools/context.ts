@@ -1,6 +1,5 @@
 import { errorFields, type Logger } from '@mcp-demo/service-kit';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo, CallToolResult } from '@modelcontextprotocol/server';
 import type { StocksApiClient } from '../../api/stocks-client.ts';
 import type { ExchangeCache } from '../../oauth/exchange-cache.ts';
 import { UpstreamError } from '../../upstream/errors.ts';

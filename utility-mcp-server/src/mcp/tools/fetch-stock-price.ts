@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { callStocksApi, type ToolContext } from './context.ts';
 
@@ -19,9 +19,9 @@ export function registerFetchStockPrice(server: McpServer, context: ToolContext)
     {
       title: 'Fetch one stock price',
       description: 'Fetches secured information about the price of one financial stock, by its id, if the signed-in user may see it.',
-      inputSchema: { id: stockId },
+      inputSchema: z.object({ id: stockId }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ id }, extra) => callStocksApi(context, FETCH_STOCK_PRICE, extra.authInfo, (token) => context.stocksApi.getStock(token, id)),
+    ({ id }, ctx) => callStocksApi(context, FETCH_STOCK_PRICE, ctx.http?.authInfo, (token) => context.stocksApi.getStock(token, id)),
   );
 }

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { callStocksApi, type ToolContext } from './context.ts';
 
 export const FETCH_STOCK_PRICES = 'fetch-stock-prices';
@@ -12,6 +12,6 @@ export function registerFetchStockPrices(server: McpServer, context: ToolContext
         'Fetches secured information about financial stock prices: every stock the signed-in user may see (those of their region), with its current price.',
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (extra) => callStocksApi(context, FETCH_STOCK_PRICES, extra.authInfo, (token) => context.stocksApi.listStocks(token)),
+    (ctx) => callStocksApi(context, FETCH_STOCK_PRICES, ctx.http?.authInfo, (token) => context.stocksApi.listStocks(token)),
   );
 }
