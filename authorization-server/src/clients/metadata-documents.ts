@@ -1,4 +1,5 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { errorFields } from '@mcp-demo/service-kit';
 import { fetchDocument, type FetchedDocument } from './document-fetch.ts';
 import { systemResolve, type Resolve } from './public-addresses.ts';
 import { DYNAMIC_GRANT_TYPES, assertRegistrable, type MetadataLimits } from './client-metadata.ts';
@@ -119,7 +120,8 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
     try {
       fetched = await fetchDocument(url, { resolve: resolveHost, allowPrivate: privateOrigins.has(url.origin), timeoutMs, maxBytes });
     } catch (error) {
-      rejected(`fetch failed: ${(error as Error).message}`);
+      const { errorName, errorMessage } = errorFields(error);
+      rejected(`fetch failed: ${errorName}: ${errorMessage ?? ''}`);
     }
     if (fetched.status !== 200) rejected(`answered HTTP ${fetched.status}`);
     let document: unknown;

@@ -140,8 +140,10 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
     const guess = counters.hit(addressKey('otp-failures', challenge.email), failureRule);
     if (!guess.counted) return { outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(guess), addressLocked: guess.locked };
     const candidate = code.trim();
+    // The MAC is computed for unknown addresses too: the same work, whoever is asked for.
+    const candidateMac = mac(interactionId, candidate);
     const expected = challenge.codeMac ? Buffer.from(challenge.codeMac, 'base64url') : undefined;
-    if (expected && CODE_PATTERN.test(candidate) && timingSafeEqual(expected, mac(interactionId, candidate))) {
+    if (expected && CODE_PATTERN.test(candidate) && timingSafeEqual(expected, candidateMac)) {
       await store.destroy(interactionId);
       counters.reset(addressKey('otp-failures', challenge.email));
       counters.reset(addressKey('otp-codes', challenge.email));
