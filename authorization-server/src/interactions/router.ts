@@ -166,6 +166,7 @@ export function interactionRouter(deps: InteractionDependencies): Router {
     const started = await otp.start(step.uid, user?.email ?? email, user !== undefined);
     if (started.outcome === 'throttled') {
       // Counted by address whether or not it is approved: the same answer for both.
+      res.setHeader('Retry-After', String(started.retryAfterSeconds));
       showEmail(res, step, 429, `Too many codes have been requested. Try again in ${waitText(started.retryAfterSeconds)}.`, email);
       return;
     }
