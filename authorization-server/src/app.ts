@@ -80,6 +80,12 @@ export async function createAuthorizationServer(config: Config, options: Authori
     adapter: (model) => (model === 'Client' ? clientAdapter() : storage.adapterFor(model)),
     logger,
   });
+  // A client that obtained an authorization code was used for a sign-in
+  // (with or without a new login): its registration no longer expires unused.
+  provider.on('authorization.success', (ctx: { oidc?: { client?: { clientId: string } } }) => {
+    const clientId = ctx.oidc?.client?.clientId;
+    if (clientId) storage.keep('Client', clientId);
+  });
   // Static clients are validated lazily by oidc-provider; resolving them now
   // turns a broken clients.json into a start-up error instead of a 400 later.
   for (const client of staticClients) await provider.Client.find(String(client.client_id));
@@ -123,7 +129,6 @@ export async function createAuthorizationServer(config: Config, options: Authori
       mailer,
       csrf: createCsrfTokens(cookieKeys),
       otpTtlSeconds: config.OTP_TTL_SECONDS,
-      registrationUsed: (clientId) => storage.keep('Client', clientId),
     }),
   );
   app.use(discoveryAliases());

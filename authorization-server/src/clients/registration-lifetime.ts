@@ -2,8 +2,10 @@ import type { Adapter } from 'oidc-provider';
 
 /**
  * Open registration lets anyone store a client. A registration that is never
- * used for a sign-in is kept for `unusedTtlSeconds` only; the first sign-in
- * through it makes it permanent (`keep`), as registrations always were.
+ * used for a sign-in is kept for `unusedTtlSeconds` only; the first
+ * authorization code issued to it makes it permanent (ModelStorage.keep, on
+ * oidc-provider's authorization.success event in app.ts), as registrations
+ * always were.
  *
  * oidc-provider upserts a Client only on the registration endpoint (dynamic
  * client management is off), so every upsert here is a new registration.

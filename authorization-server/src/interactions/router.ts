@@ -19,8 +19,6 @@ export interface InteractionDependencies {
   mailer: OtpMailer;
   csrf: CsrfTokens;
   otpTtlSeconds: number;
-  /** Called once a user signed in through a client: its registration no longer expires unused. */
-  registrationUsed(clientId: string): void;
 }
 
 interface Step {
@@ -186,7 +184,6 @@ export function interactionRouter(deps: InteractionDependencies): Router {
       case 'accepted': {
         const user = users.find(result.email);
         if (!user) throw new StepError(400, 'This address may not sign in.');
-        deps.registrationUsed(step.client.clientId);
         await provider.interactionFinished(req, res, { login: { accountId: user.email } }, { mergeWithLastSubmission: false });
         return;
       }
