@@ -7,6 +7,15 @@ import { VECTORS_JSON as NODE_RUNNER_VECTORS } from '../../../local/test/gateway
 import { loadCompose, namesOf, serviceNamed, servicesOf } from '../src/compose.ts';
 import { REPO_ROOT, repoPath } from '../src/repo.ts';
 import { commandExists, run } from '../src/run.ts';
+import { parse } from 'yaml';
+import {
+  BUNDLED_PLUGINS_USED,
+  checkDeclarativeConfig,
+  configFieldsFromLua,
+  listenerProtocols,
+  pluginSchemas,
+  serviceTarget,
+} from '../src/kong-schema.ts';
 
 /**
  * kong/kong.yml is shared by Kong (Docker profiles) and the Node gateway
@@ -120,5 +129,108 @@ describe('the phantom-token vectors shared by the Kong plugin and the Node gatew
     expect([...report.failures, ...report.errors].map((test) => test.element.name)).toEqual([]);
     const passed = new Set(report.successes.map((test) => test.element.name));
     for (const name of names) expect(passed.has(name), `busted did not run the vector "${name}"`).toBe(true);
+  });
+});
+
+describe("kong/kong.yml against Kong 3.9.1's declarative schema", () => {
+  const PHANTOM_SCHEMA = repoPath('kong/plugins/phantom-token/schema.lua');
+  const plugins = pluginSchemas(PHANTOM_SCHEMA);
+  const raw = parse(readFileSync(KONG_FILE, 'utf8')) as { services: Record<string, unknown>[] };
+  const problemsOf = (yaml: string) => checkDeclarativeConfig(parse(yaml), plugins);
+  const service = (extra: string, route = '', plugin = '') => `_format_version: "3.0"
+services:
+  - name: s
+    url: http://s:8080
+${extra}    routes:
+      - name: r
+        hosts: [a.example]
+${route}${plugin ? `        plugins:\n${plugin}` : ''}`;
+
+  it('has only fields and values Kong 3.9.1 accepts, in every entity and plugin config', () => {
+    expect(checkDeclarativeConfig(raw, plugins)).toEqual([]);
+  });
+
+  it("reads the phantom-token plugin's fields from its schema.lua", () => {
+    const fields = configFieldsFromLua(PHANTOM_SCHEMA);
+    expect(Object.keys(fields)).toEqual(['introspection_endpoint', 'client_id', 'client_secret', 'token_cache_seconds', 'scope', 'resource_metadata', 'verify_ssl', 'timeout_ms']);
+    expect(fields.token_cache_seconds).toMatchObject({ type: 'integer', between: [0, 2147483646] });
+    expect(fields.introspection_endpoint).toMatchObject({ required: true, url: true });
+  });
+
+  it('finds what Kong would refuse', () => {
+    const cases: [string, string][] = [
+      [service('', '        methodz: [GET]\n'), 'services[0].routes[0].methodz: unknown field'],
+      [service('', '        https_redirect_status_code: 303\n'), 'https_redirect_status_code: expected one of: 426, 301, 302, 307, 308'],
+      [service('', '        protocols: [spdy]\n'), 'protocols[0]: expected one of'],
+      [service('', '        protocols: []\n'), 'protocols: length must be at least 1'],
+      [service('    read_timeout: 0\n'), 'services[0].read_timeout: value should be between 1 and 2147483646'],
+      [service('    timeout: 5\n'), 'services[0].timeout: unknown field'],
+      [service('', '', '          - name: cors\n            config:\n              allow_origin_absent: false\n'), 'config.allow_origin_absent: unknown field'],
+      [service('', '', '          - name: rate-limiting\n            config:\n              limit_by: ip\n'), 'at least one of these fields must be non-empty'],
+      [service('', '', '          - name: rate-limiting\n            config:\n              minute: 10\n              hour: 5\n'), 'The limit for hour cannot be lower than the limit for minute'],
+      [service('', '', '          - name: rate-limiting\n            config:\n              minute: 10\n              policy: cluster\n'), 'config.policy: expected one of: local, redis'],
+      [service('', '', '          - name: request-transformer\n            config:\n              add:\n                body: [client_uri]\n'), 'config.add.body[0]: invalid value: client_uri'],
+      [service('', '', '          - name: request-transformer\n            config:\n              remove:\n                bodies: [a]\n'), 'config.remove.bodies: unknown field'],
+      [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              cache_seconds: 5\n'), 'config.cache_seconds: unknown field'],
+      [service('', '', '          - name: phantom-token\n            config:\n              client_id: c\n              client_secret: s\n'), 'config.introspection_endpoint: required field missing'],
+      [service('', '', '          - name: response-transformer-advanced\n'), "plugin 'response-transformer-advanced' not enabled"],
+      [service('', '', '          - name: cors\n            service: s\n'), 'plugins[0].service: unknown field'],
+      [service('    host: s\n'), 'url cannot be combined with protocol, host, port or path'],
+      [service('').replace('"3.0"', '"4.0"'), '_format_version: expected one of: 1.1, 2.1, 3.0'],
+    ];
+    for (const [yaml, expected] of cases) {
+      const problems = problemsOf(yaml);
+      expect(problems.some((problem) => problem.includes(expected)), `${expected}\n${problems.join('\n')}`).toBe(true);
+    }
+  });
+
+  it("names only plugins that Kong 3.9.1 bundles or that the image adds (KONG_PLUGINS in kong/Dockerfile)", () => {
+    const dockerfile = readFileSync(repoPath('kong/Dockerfile'), 'utf8');
+    const enabled = /KONG_PLUGINS=(\S+)/.exec(dockerfile)?.[1]?.split(',') ?? [];
+    expect(enabled).toContain('bundled');
+    const used = new Set(
+      raw.services.flatMap((entry) => [entry, ...((entry.routes as Record<string, unknown>[] | undefined) ?? [])]).flatMap((entity) => ((entity.plugins as { name: string }[] | undefined) ?? []).map((p) => p.name)),
+    );
+    for (const name of used) expect([...BUNDLED_PLUGINS_USED, ...enabled.filter((entry) => entry !== 'bundled')], name).toContain(name);
+  });
+
+  it('serves every route only over https, and redirects the plain HTTP listener that docker-compose.yml opens', () => {
+    const listeners = listenerProtocols(kong.environment.KONG_PROXY_LISTEN ?? '');
+    expect([...listeners].sort()).toEqual(['http', 'https']);
+    for (const entry of raw.services.flatMap((s) => (s.routes as Record<string, unknown>[]) ?? [])) {
+      expect(entry.protocols, String(entry.name)).toEqual(['https']);
+      // Without a 3xx, Kong answers 426 on port 80 instead of sending the browser on.
+      expect([301, 302, 307, 308], String(entry.name)).toContain(entry.https_redirect_status_code);
+    }
+  });
+
+  it("speaks each upstream's own scheme on its own port: plain HTTP inside the network, Curity's listeners as environment.xml configures them", () => {
+    const environment = readFileSync(repoPath('idsvr-config/config/environment.xml'), 'utf8');
+    const adminHttp = /<admin-service>[\s\S]*?<http>([\s\S]*?)<\/http>/.exec(environment)?.[1] ?? '';
+    const serviceRole = /<service-role>([\s\S]*?)<\/service-role>/.exec(environment)?.[1] ?? '';
+    expect(adminHttp, 'environment.xml has no admin-service/http').not.toBe('');
+    expect(serviceRole, 'environment.xml has no service-role').not.toBe('');
+    // Curity's configuration reference: admin-service/http listening-port
+    // defaults to 6749 and, "When no key is configured [ssl-server-keystore],
+    // the admin will be served on a http connection instead of an https";
+    // a service role listens on 8443 unless listening-port says otherwise.
+    const admin = {
+      protocol: /<ssl-server-keystore>/.test(adminHttp) ? 'https' : 'http',
+      port: Number(/<listening-port>(\d+)</.exec(adminHttp)?.[1] ?? 6749),
+    };
+    const runtime = {
+      protocol: /<protocol>(https?)<\/protocol>/.exec(serviceRole)?.[1] ?? 'https',
+      port: Number(/<listening-port>(\d+)</.exec(serviceRole)?.[1] ?? 8443),
+    };
+    for (const entry of raw.services) {
+      const target = serviceTarget(entry);
+      if (target.host === 'idsvr') {
+        const expected = target.port === admin.port ? admin : runtime;
+        expect(target, String(entry.name)).toEqual({ ...expected, host: 'idsvr' });
+      } else {
+        // Every other upstream is a Node service or maildev serving plain HTTP.
+        expect(target.protocol, String(entry.name)).toBe('http');
+      }
+    }
   });
 });
