@@ -64,7 +64,7 @@ function clientAddress(req: IncomingMessage): string {
 export function createRequestHandler(context: HandlerContext): RequestListener {
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger, noteRoute: (name: string) => void) => {
     if (Buffer.byteLength(req.url ?? '') > MAX_REQUEST_TARGET_BYTES) {
-      send(res, kongError(414, 'Request-URI Too Large', requestId, { connection: 'close' }));
+      send(res, kongError(414, 'URI too long', requestId, { connection: 'close' }));
       return;
     }
     const target = splitTarget(req.url);
