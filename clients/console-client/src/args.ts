@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BrowserMode } from './oauth/browser.ts';
+import type { PreRegisteredClient } from './oauth/provider.ts';
 import { defaultStateDirectory } from './state/store.ts';
 
 export class UsageError extends Error {
@@ -14,6 +16,8 @@ export interface ConsoleOptions {
   serverUrl: string;
   stateDirectory: string;
   clientMetadataUrl: string | undefined;
+  /** Credentials registered beforehand, from --client-id (+ MCP_CONSOLE_CLIENT_SECRET) or --client-credentials. */
+  preRegistered: PreRegisteredClient | undefined;
   callbackPort: number;
   browser: BrowserMode;
   clientName: string;
@@ -40,6 +44,9 @@ Options:
                                     (on its own: then exit; with --call/--list: then sign in afresh)
   --state-dir <dir>                 Where registrations and tokens are kept
                                     (default $XDG_STATE_HOME/mcp-console-client or ~/.local/state/mcp-console-client)
+  --client-id <id>                  Use this pre-registered client id (its secret, if any, in the
+                                    environment variable MCP_CONSOLE_CLIENT_SECRET); nothing is registered
+  --client-credentials <file>       The same from a JSON file {"client_id": "...", "client_secret": "..."}
   --client-metadata-url <url>       Use this client ID metadata document as the client id when the
                                     authorization server supports it, instead of registering dynamically
                                     (https; plain http only on a loopback address, for local development)
@@ -102,6 +109,28 @@ function parseClientMetadataUrl(value: string): string {
   return url.href;
 }
 
+/** A pre-registered client's credentials: the first choice of the MCP authorization specification. */
+function parsePreRegistered(clientId: string | undefined, file: string | undefined, env: Record<string, string | undefined>): PreRegisteredClient | undefined {
+  if (clientId !== undefined && file !== undefined) throw new UsageError('--client-id and --client-credentials cannot be combined');
+  if (clientId !== undefined) {
+    if (clientId.trim() === '') throw new UsageError('--client-id must not be empty');
+    // The secret stays out of the command line, where other users could read it (ps).
+    const secret = env.MCP_CONSOLE_CLIENT_SECRET;
+    return { client_id: clientId, ...(secret ? { client_secret: secret } : {}) };
+  }
+  if (file === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(resolve(file), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--client-credentials: cannot read ${file} as JSON (${(error as Error).message})`);
+  }
+  const { client_id: id, client_secret: secret } = (parsed ?? {}) as { client_id?: unknown; client_secret?: unknown };
+  if (typeof id !== 'string' || id.trim() === '') throw new UsageError(`--client-credentials: ${file} must hold a "client_id" string`);
+  if (secret !== undefined && typeof secret !== 'string') throw new UsageError(`--client-credentials: "client_secret" in ${file} must be a string`);
+  return { client_id: id, ...(secret ? { client_secret: secret } : {}) };
+}
+
 function parseToolArguments(value: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -130,6 +159,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
         logout: { type: 'boolean' },
         'state-dir': { type: 'string' },
         'client-metadata-url': { type: 'string' },
+        'client-id': { type: 'string' },
+        'client-credentials': { type: 'string' },
         'callback-port': { type: 'string' },
         'no-browser': { type: 'boolean' },
         'authorization-url-command': { type: 'string' },
@@ -176,6 +207,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       serverUrl,
       stateDirectory: values['state-dir'] === undefined ? defaultStateDirectory(env) : resolve(values['state-dir']),
       clientMetadataUrl: values['client-metadata-url'] === undefined ? undefined : parseClientMetadataUrl(values['client-metadata-url']),
+      preRegistered: parsePreRegistered(values['client-id'], values['client-credentials'], env),
       callbackPort: values['callback-port'] === undefined ? 0 : parsePort(values['callback-port']),
       browser,
       clientName,

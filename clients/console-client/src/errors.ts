@@ -1,6 +1,4 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { InsufficientScopeError, IssuerMismatchError, OAuthError, ProtocolError, SdkHttpError } from '@modelcontextprotocol/client';
 import { AuthorizationError } from './oauth/callback-server.ts';
 
 const NETWORK_CODES: Record<string, string> = {
@@ -30,14 +28,19 @@ export function describeError(error: unknown): string {
     if (error.error === 'access_denied') return `Sign-in was not completed: access denied${error.description ? ` (${error.description})` : ''}`;
     return `Sign-in failed: ${error.message}`;
   }
+  if (error instanceof IssuerMismatchError) {
+    // The received value may come from an attacker (mix-up): it is never shown.
+    return error.kind === 'metadata'
+      ? 'The authorization server metadata names another issuer than the one discovered (RFC 8414 section 3.3); refusing to use it'
+      : 'The authorization response came from another issuer than expected (possible mix-up attack); the sign-in was refused';
+  }
   if (error instanceof OAuthError) {
-    const code = (error.constructor as { errorCode?: string }).errorCode;
-    return `The authorization server refused the request${code ? ` (${code})` : ''}${error.message ? `: ${error.message}` : ''}`;
+    const code = error.code;
+    return `The authorization server refused the request${code ? ` (${code})` : ''}${error.message && error.message !== code ? `: ${error.message}` : ''}`;
   }
-  if (error instanceof StreamableHTTPError) {
-    return `The MCP server answered${error.code !== undefined && error.code > 0 ? ` HTTP ${error.code}` : ''}: ${error.message.replace(/^Streamable HTTP error: /, '')}`;
-  }
-  if (error instanceof McpError) return `The MCP server reported an error: ${error.message}`;
+  if (error instanceof InsufficientScopeError) return `The MCP server needs more access${error.requiredScope ? ` (scope "${error.requiredScope}")` : ''}`;
+  if (error instanceof SdkHttpError) return `The MCP server answered HTTP ${error.status}: ${error.message}`;
+  if (error instanceof ProtocolError) return `The MCP server reported an error: ${error.message}`;
   if (error instanceof Error) {
     if (error.message === 'fetch failed') return 'Could not reach the server';
     return error.message;

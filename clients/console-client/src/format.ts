@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 
 /** Text that is JSON comes back indented; anything else unchanged. */
 export function prettyIfJson(text: string): string {

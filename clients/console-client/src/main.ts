@@ -38,8 +38,8 @@ async function run(options: ConsoleOptions): Promise<number> {
     report,
     clientName: options.clientName,
     clientMetadataUrl: options.clientMetadataUrl,
+    ...(options.preRegistered ? { preRegistered: options.preRegistered } : {}),
     signInTimeoutMs: options.signInTimeoutSeconds * 1000,
-    fetch: observed.fetch,
   });
   const session = createSession({
     serverUrl: options.serverUrl,

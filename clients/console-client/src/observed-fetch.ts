@@ -1,5 +1,4 @@
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { extractWWWAuthenticateParams, type FetchLike } from '@modelcontextprotocol/client';
 import { describeNetworkCode } from './errors.ts';
 import type { Reporter } from './report.ts';
 
@@ -14,6 +13,8 @@ export interface ObservedFetch {
   fetch: FetchLike;
   lastChallenge(): Challenge | undefined;
   forgetChallenge(): void;
+  /** Called on every 401 from the MCP server, before the SDK acts on it. */
+  onUnauthorized(listener: () => void): void;
 }
 
 function printable(url: URL): string {
@@ -49,6 +50,7 @@ export function createObservedFetch(serverUrl: string, report: Reporter, base: F
   const target = new URL(serverUrl);
   let last: Challenge | undefined;
   let announcedDiscovery = false;
+  let unauthorized: (() => void) | undefined;
 
   const observed: FetchLike = async (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input.href);
@@ -69,7 +71,10 @@ export function createObservedFetch(serverUrl: string, report: Reporter, base: F
     if (isMcpEndpoint && (response.status === 401 || response.status === 403)) {
       const { error, scope } = extractWWWAuthenticateParams(response);
       last = { status: response.status, error, scope };
-      if (response.status === 401) report.info('The MCP server requires authorization');
+      if (response.status === 401) {
+        report.info('The MCP server requires authorization');
+        unauthorized?.();
+      }
       else if (error === 'insufficient_scope') report.info(`The MCP server needs more access${scope ? ` (scope "${scope}")` : ''}; signing in again`);
     }
     return response;
@@ -80,6 +85,9 @@ export function createObservedFetch(serverUrl: string, report: Reporter, base: F
     lastChallenge: () => last,
     forgetChallenge: () => {
       last = undefined;
+    },
+    onUnauthorized: (listener) => {
+      unauthorized = listener;
     },
   };
 }

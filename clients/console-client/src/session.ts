@@ -1,8 +1,13 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InvalidClientError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client,
+  OAuthError,
+  RegistrationRejectedError,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/client';
+import { AuthorizationError, type AuthorizationResponse } from './oauth/callback-server.ts';
 import type { ConsoleOAuthProvider } from './oauth/provider.ts';
 import type { ObservedFetch } from './observed-fetch.ts';
 import type { Reporter } from './report.ts';
@@ -38,14 +43,21 @@ interface Connection {
  */
 const MAX_SIGN_INS = 3;
 
+const UNKNOWN_CLIENT_ERRORS = new Set(['invalid_client', 'unauthorized_client']);
+
 /**
  * The code exchange failed because the authorization server no longer knows
  * the client. The SDK has already discarded the registration by then
  * (invalidateCredentials) and reports that it has no client to finish with.
  */
 function isStaleClientError(error: unknown): boolean {
-  if (error instanceof InvalidClientError || error instanceof UnauthorizedClientError) return true;
+  if (error instanceof OAuthError && UNKNOWN_CLIENT_ERRORS.has(error.code)) return true;
   return error instanceof Error && error.message.startsWith('Existing OAuth client information is required');
+}
+
+/** The authorization response itself said the client is unknown (servers that can verify the redirect URI do so). */
+function isUnknownClientResponse(error: unknown): boolean {
+  return error instanceof AuthorizationError && UNKNOWN_CLIENT_ERRORS.has(error.error);
 }
 
 export function createSession(options: SessionOptions): Session {
@@ -54,11 +66,18 @@ export function createSession(options: SessionOptions): Session {
   /** The transport whose auth() call started the sign-in; it finishes it too. */
   let signingTransport: StreamableHTTPClientTransport | undefined;
 
+  // RFC 9728 discovery is never trusted across a 401: the resource may have
+  // moved to another authorization server, which only its metadata tells.
+  observed.onUnauthorized(() => provider.invalidateCredentials?.('discovery'));
+
   async function connect(): Promise<Connection> {
     report.info(`Connecting to ${serverUrl}`);
-    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: observed.fetch });
+    // Step-up is bounded per command by the loop below; the transport gets one attempt per request.
+    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: observed.fetch, maxStepUpRetries: 1 });
     signingTransport = transport;
-    const client = new Client(clientInfo, { capabilities: {} });
+    // 'auto': server/discover first, 2026-07-28 when the server offers it, the
+    // initialize handshake of earlier revisions otherwise.
+    const client = new Client(clientInfo, { capabilities: {}, versionNegotiation: { mode: 'auto' } });
     client.onerror = (error) => report.debug(`connection: ${error.message}`);
     // A failed initialize closes the client; the next attempt starts a new one.
     await client.connect(transport);
@@ -78,6 +97,16 @@ export function createSession(options: SessionOptions): Session {
     let signedIn = false;
     let steppedUp = false;
     let registeredAgain = false;
+    let registrationRetried = false;
+    // The same bounds as below, applied before the browser opens: the SDK
+    // starts a step-up sign-in on its own when the server answers 403.
+    provider.guardSignIn(() => {
+      const challenge = observed.lastChallenge();
+      if (challenge?.status === 403 && steppedUp) return 'The MCP server still refuses the request after signing in with the scope it asked for';
+      if (challenge?.status !== 403 && signedIn) return 'The MCP server rejected the access token that signing in just produced';
+      if (signIns >= MAX_SIGN_INS) return 'Signing in did not give access to the MCP server';
+      return undefined;
+    });
     for (;;) {
       observed.forgetChallenge();
       try {
@@ -85,6 +114,17 @@ export function createSession(options: SessionOptions): Session {
         return await operation(current.client);
       } catch (error) {
         const pending = provider.takePendingSignIn();
+        // The SDK reads the client metadata before it discovers the authorization
+        // server; a server that refused a public client is asked once more with
+        // the authentication method its metadata lists.
+        if (error instanceof RegistrationRejectedError && !registrationRetried) {
+          const asked = error.submittedMetadata.token_endpoint_auth_method;
+          if (asked !== provider.clientMetadata.token_endpoint_auth_method) {
+            registrationRetried = true;
+            report.debug(`registration with token_endpoint_auth_method ${asked} refused; trying ${provider.clientMetadata.token_endpoint_auth_method}`);
+            continue;
+          }
+        }
         if (!(error instanceof UnauthorizedError) || !pending) {
           if (pending) provider.abandonPendingSignIn(new Error('The request failed'));
           throw error;
@@ -102,10 +142,19 @@ export function createSession(options: SessionOptions): Session {
         }
         if (++signIns > MAX_SIGN_INS) throw giveUp('Signing in did not give access to the MCP server');
 
-        const code = await pending;
+        let response: AuthorizationResponse;
+        try {
+          response = await pending;
+        } catch (signInError) {
+          if (!isUnknownClientResponse(signInError) || registeredAgain || !provider.usesStoredRegistration()) throw signInError;
+          registeredAgain = true;
+          report.info('The authorization server no longer knows this client; registering again');
+          provider.forgetClient();
+          continue;
+        }
         report.info('Completing the sign-in…');
         try {
-          await (connection?.transport ?? signingTransport)!.finishAuth(code);
+          await (connection?.transport ?? signingTransport)!.finishAuth(response.code, response.iss);
         } catch (finishError) {
           if (!isStaleClientError(finishError)) throw finishError;
           if (registeredAgain) {
@@ -146,7 +195,7 @@ export function createSession(options: SessionOptions): Session {
 
     callTool(name, args) {
       return authorized(async (client) => {
-        const result = await client.callTool({ name, arguments: args });
+        const result: Record<string, unknown> = await client.callTool({ name, arguments: args });
         if (!('content' in result)) {
           // Servers of the 2024-10-07 protocol answer with `toolResult`.
           return { content: [{ type: 'text', text: JSON.stringify(result.toolResult) }] } satisfies CallToolResult;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError, type ConsoleOptions } from '../src/args.ts';
 
@@ -41,6 +44,27 @@ describe('command line', () => {
     expect(options(['http://127.0.0.1:3100/', '--client-metadata-url', 'http://127.0.0.1:3104/console-client.json']).clientMetadataUrl).toBe(
       'http://127.0.0.1:3104/console-client.json',
     );
+  });
+
+  it('takes pre-registered credentials from --client-id with the secret from the environment, or from a file', () => {
+    expect(options(['https://mcp.demo.example/']).preRegistered).toBeUndefined();
+    expect(options(['https://mcp.demo.example/', '--client-id', 'console-1']).preRegistered).toEqual({ client_id: 'console-1' });
+    expect(options(['https://mcp.demo.example/', '--client-id', 'console-1'], { MCP_CONSOLE_CLIENT_SECRET: 'Password1' }).preRegistered).toEqual({
+      client_id: 'console-1',
+      client_secret: 'Password1',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'console-args-'));
+    try {
+      const file = join(dir, 'client.json');
+      writeFileSync(file, JSON.stringify({ client_id: 'console-2', client_secret: 'Password1' }));
+      expect(options(['https://mcp.demo.example/', '--client-credentials', file]).preRegistered).toEqual({ client_id: 'console-2', client_secret: 'Password1' });
+      writeFileSync(file, JSON.stringify({ client_secret: 'Password1' }));
+      expect(() => options(['https://mcp.demo.example/', '--client-credentials', file])).toThrow(/must hold a "client_id" string/);
+      expect(() => options(['https://mcp.demo.example/', '--client-credentials', join(dir, 'missing.json')])).toThrow(UsageError);
+      expect(() => options(['https://mcp.demo.example/', '--client-credentials', file, '--client-id', 'x'])).toThrow(/cannot be combined/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('recognises help, version and logout alone', () => {

@@ -35,7 +35,7 @@ describe('loopback callback server', () => {
     const code = callback.expect({ state: 'state-1', issuer: ISSUER, issuerRequired: true });
     const page = await respond({ code: 'the-code', state: 'state-1', iss: ISSUER });
 
-    expect(await code).toBe('the-code');
+    expect(await code).toEqual({ code: 'the-code', iss: ISSUER });
     expect(page.status).toBe(200);
     expect(page.body).toContain('You can close this window');
   });
@@ -49,7 +49,7 @@ describe('loopback callback server', () => {
     expect(missing.status).toBe(400);
     expect(code.done).toBe(false);
     await respond({ code: 'the-code', state: 'state-1', iss: ISSUER });
-    await expect.poll(() => code.value).toBe('the-code');
+    await expect.poll(() => code.value).toEqual({ code: 'the-code', iss: ISSUER });
   });
 
   it('refuses a response whose iss names another authorization server', async () => {
@@ -72,7 +72,7 @@ describe('loopback callback server', () => {
 
     const optional = callback.expect({ state: 't', issuer: ISSUER, issuerRequired: false });
     await respond({ code: 'c2', state: 't' });
-    expect(await optional).toBe('c2');
+    expect(await optional).toEqual({ code: 'c2', iss: undefined });
   });
 
   it('surfaces error=access_denied with its description', async () => {

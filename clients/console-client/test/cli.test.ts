@@ -68,8 +68,10 @@ describe('console client as a program: one-shot mode, the prompt, --logout and -
   }, 30_000);
 
   it('forgets the stored registration and tokens with --logout alone, and says when nothing was stored', async () => {
+    // The server's tokens, and the registration at its authorization server.
     const stored = readdirSync(stateDir);
-    expect(stored).toHaveLength(1);
+    expect(stored).toHaveLength(2);
+    expect(stored.filter((file) => file.startsWith('issuer-'))).toHaveLength(1);
 
     const first = await runClient([mcp.url, '--logout', '--state-dir', stateDir]);
     expect(first.code).toBe(0);

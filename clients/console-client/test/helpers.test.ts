@@ -1,8 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { formatToolResult, formatTools } from '../src/format.ts';
-import { checkAuthorizationRequest } from '../src/oauth/authorization-check.ts';
 import { splitCommand } from '../src/oauth/browser.ts';
 import { parseReplCommand } from '../src/repl.ts';
 
@@ -63,46 +60,4 @@ describe('authorization URL command', () => {
     expect(splitCommand(`"/opt/my tools/node" 'a b' c\\ d ""`)).toEqual(['/opt/my tools/node', 'a b', 'c d', '']);
     expect(() => splitCommand('node "unterminated')).toThrow('Unterminated');
   });
-});
-
-describe('authorization request check', () => {
-  async function withEndpoint(answer: (url: URL) => { status: number; headers?: Record<string, string>; body?: string }, run: (base: string) => Promise<void>) {
-    const server = createServer((req, res) => {
-      const reply = answer(new URL(req.url ?? '/', 'http://x'));
-      res.writeHead(reply.status, reply.headers ?? {});
-      res.end(reply.body ?? '');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    } finally {
-      server.close();
-    }
-  }
-
-  const redirect = 'http://127.0.0.1:5555/callback';
-
-  it('accepts a redirect to the sign-in page', () =>
-    withEndpoint(
-      () => ({ status: 303, headers: { Location: '/interaction/abc' } }),
-      async (base) => {
-        expect(await checkAuthorizationRequest(new URL(`${base}/authorize`), redirect)).toEqual({ kind: 'accepted' });
-      },
-    ));
-
-  it('reports an error the server sends to the redirect URI', () =>
-    withEndpoint(
-      () => ({ status: 303, headers: { Location: `${redirect}?error=invalid_target&error_description=Unknown+resource&state=s` } }),
-      async (base) => {
-        expect(await checkAuthorizationRequest(new URL(`${base}/authorize`), redirect)).toEqual({ kind: 'error-response', error: 'invalid_target', description: 'Unknown resource' });
-      },
-    ));
-
-  it('reports a refusal with the error code found in the page', () =>
-    withEndpoint(
-      () => ({ status: 400, headers: { 'Content-Type': 'text/html' }, body: '<pre>error: invalid_client\nerror_description: client is invalid</pre>' }),
-      async (base) => {
-        expect(await checkAuthorizationRequest(new URL(`${base}/authorize`), redirect)).toEqual({ kind: 'refused', status: 400, error: 'invalid_client' });
-      },
-    ));
 });

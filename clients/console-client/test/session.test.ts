@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeError } from '../src/errors.ts';
 import { AuthorizationError, startCallbackServer, type CallbackServer } from '../src/oauth/callback-server.ts';
-import { createConsoleOAuthProvider } from '../src/oauth/provider.ts';
+import { createConsoleOAuthProvider, type PreRegisteredClient } from '../src/oauth/provider.ts';
 import { createObservedFetch } from '../src/observed-fetch.ts';
 import { createRecordingReporter } from '../src/report.ts';
 import { createSession, type Session } from '../src/session.ts';
@@ -37,26 +37,26 @@ afterEach(async () => {
 });
 
 /** A session whose "browser" follows the authorization server's redirects back to the callback. */
-async function newSession(clientMetadataUrl?: string) {
+async function newSession(clientMetadataUrl?: string, server: FakeMcpServer = mcp, preRegistered?: PreRegisteredClient) {
   const report = createRecordingReporter();
   const callback = await startCallbackServer();
-  const observed = createObservedFetch(mcp.url, report);
+  const observed = createObservedFetch(server.url, report);
   const opened: string[] = [];
   const provider = createConsoleOAuthProvider({
-    serverUrl: mcp.url,
+    serverUrl: server.url,
     store,
     callback,
     report,
     clientName: 'Console client test',
     clientMetadataUrl,
+    ...(preRegistered ? { preRegistered } : {}),
     signInTimeoutMs: 10_000,
-    fetch: observed.fetch,
     openUrl: (url, onFailure) => {
       opened.push(url);
       followAuthorization(url).catch(onFailure);
     },
   });
-  const session = createSession({ serverUrl: mcp.url, provider, store, observed, report, clientInfo: { name: 'test', version: '0' } });
+  const session = createSession({ serverUrl: server.url, provider, store, observed, report, clientInfo: { name: 'test', version: '0' } });
   open.push({ session, callback });
   return { session, report, opened, callback };
 }
@@ -81,7 +81,8 @@ describe('console client session against a protected MCP server', () => {
     );
     expect(report.lines.some((line) => line.startsWith('Registered client '))).toBe(true);
     const stored = store.load(mcp.url);
-    expect(stored.registration).toBe('dynamic');
+    expect(store.loadClient(as.issuer).registration).toBe('dynamic');
+    expect(stored.issuer).toBe(as.issuer);
     expect(stored.tokens?.access_token).toBe(mcp.seenTokens.at(-1));
     expect(statSync(store.fileFor(mcp.url)).mode & 0o777).toBe(0o600);
     // Progress lines never show the token.
@@ -113,20 +114,29 @@ describe('console client session against a protected MCP server', () => {
     expect(second.report.lines).toContain('The MCP server requires authorization');
   });
 
-  it('registers again, once, when the authorization server forgot the stored client', async () => {
+  it('registers again, once, when the authorization response says the stored client is unknown', async () => {
     const first = await newSession();
     await first.session.callTool('fetch-stock-prices', {});
-    const oldClient = store.load(mcp.url).clientInformation!.client_id;
-    as.forgetClients();
+    const oldClient = store.loadClient(as.issuer).clientInformation!.client_id;
+    as.forgetClients({ redirectWithError: true });
     store.update(mcp.url, (state) => ({ ...state, tokens: { ...state.tokens!, access_token: 'revoked' } }));
+    const authorizationsBefore = as.authorizations;
 
     const second = await newSession();
     await second.session.callTool('fetch-stock-prices', {});
     expect(as.registrations).toBe(2);
-    expect(store.load(mcp.url).clientInformation!.client_id).not.toBe(oldClient);
-    // The browser only saw the request that worked.
-    expect(second.opened).toHaveLength(1);
-    expect(second.report.lines.some((line) => line.startsWith('The authorization server no longer accepts the stored client registration'))).toBe(true);
+    expect(store.loadClient(as.issuer).clientInformation!.client_id).not.toBe(oldClient);
+    // One authorization request per sign-in: the refused one and the one that worked, both by the browser.
+    expect(second.opened).toHaveLength(2);
+    expect(as.authorizations - authorizationsBefore).toBe(2);
+    expect(second.report.lines).toContain('The authorization server no longer knows this client; registering again');
+  });
+
+  it('sends exactly one authorization request per sign-in, the browser\'s', async () => {
+    const { session, opened } = await newSession();
+    await session.callTool('fetch-stock-prices', {});
+    expect(opened).toHaveLength(1);
+    expect(as.authorizations).toBe(1);
   });
 
   it('registers again, once, when the token endpoint answers invalid_client', async () => {
@@ -157,7 +167,7 @@ describe('console client session against a protected MCP server', () => {
     const error = await session.callTool('admin-report', {}).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(Error);
-    expect(describeError(error)).toMatch(/403/);
+    expect(describeError(error)).toMatch(/still refuses the request after signing in with the scope it asked for/);
     // The first sign-in and one step-up; no third trip to the browser.
     expect(opened).toHaveLength(2);
     expect(new URL(opened[1]!).searchParams.get('scope')).toBe('stocks/read stocks/admin');
@@ -167,17 +177,14 @@ describe('console client session against a protected MCP server', () => {
     expect(opened).toHaveLength(2);
   });
 
-  it('registers again only once when the authorization endpoint refuses the new client too', async () => {
-    const first = await newSession();
-    await first.session.callTool('fetch-stock-prices', {});
-    as.refuseAuthorizations();
-    store.update(mcp.url, (state) => ({ ...state, tokens: { ...state.tokens!, access_token: 'revoked' } }));
-
-    const second = await newSession();
-    const error = await second.session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
-    expect(describeError(error)).toContain('The authorization server refused the sign-in request (HTTP 400, invalid_client)');
-    expect(as.registrations).toBe(2);
-    expect(second.opened).toEqual([]);
+  it('does not register again for a client registered in this run that the authorization response refuses', async () => {
+    as.refuseAuthorizations({ redirectWithError: true });
+    const { session, opened } = await newSession();
+    const error = await session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect((error as AuthorizationError).error).toBe('invalid_client');
+    expect(as.registrations).toBe(1);
+    expect(opened).toHaveLength(1);
   });
 
   it('registers again only once when the token endpoint refuses the new client too', async () => {
@@ -229,7 +236,7 @@ describe('console client session against a protected MCP server', () => {
 
     expect(as.registrations).toBe(0);
     expect(as.lastAuthorization?.get('client_id')).toBe(documentUrl);
-    expect(store.load(mcp.url)).toMatchObject({ registration: 'metadata-document', clientInformation: { client_id: documentUrl } });
+    expect(store.loadClient(as.issuer)).toMatchObject({ registration: 'metadata-document', clientInformation: { client_id: documentUrl } });
     expect(report.lines).toContain(`Using the client ID metadata document ${documentUrl}`);
   });
 
@@ -241,7 +248,7 @@ describe('console client session against a protected MCP server', () => {
     await second.session.callTool('fetch-stock-prices', {});
 
     expect(as.registrations).toBe(1);
-    expect(store.load(mcp.url).registration).toBe('dynamic');
+    expect(store.loadClient(as.issuer).registration).toBe('dynamic');
   });
 
   it('logs out by forgetting registration and tokens', async () => {
@@ -252,5 +259,107 @@ describe('console client session against a protected MCP server', () => {
 
     await session.callTool('fetch-stock-prices', {});
     expect(as.registrations).toBe(2);
+  });
+});
+
+describe('revision 2026-07-28 and the authorization fixes of the current specification', () => {
+  it('talks 2026-07-28 to a server that offers it: server/discover, then every request at that revision, no initialize', async () => {
+    const { session } = await newSession();
+    await session.callTool('fetch-stock-prices', {});
+    const methods = mcp.seenRequests.map((request) => request.method);
+    expect(methods[0]).toBe('server/discover');
+    expect(methods).toContain('tools/call');
+    expect(methods).not.toContain('initialize');
+    for (const request of mcp.seenRequests) expect(request.protocolVersion).toBe('2026-07-28');
+  });
+
+  it('falls back to the initialize handshake with a server that predates 2026-07-28', async () => {
+    const legacy = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: as.scopeOf, revisions: 'legacy' });
+    try {
+      const { session } = await newSession(undefined, legacy);
+      const result = await session.callTool('fetch-stock-prices', { id: 'ACME' });
+      expect(result.isError).toBeFalsy();
+      const methods = legacy.seenRequests.map((request) => request.method);
+      expect(methods).toContain('initialize');
+      expect(legacy.seenRequests.find((request) => request.method === 'tools/call')?.protocolVersion).not.toBe('2026-07-28');
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it('refuses authorization server metadata whose issuer differs from the discovered one (RFC 8414 section 3.3)', async () => {
+    as.setMetadataIssuer('https://login.attacker.example/oauth/v2/oauth-anonymous');
+    const { session, opened } = await newSession();
+    const error = await session.callTool('fetch-stock-prices', {}).catch((e: unknown) => e);
+
+    expect(describeError(error)).toContain('names another issuer than the one discovered');
+    expect(describeError(error)).not.toContain('attacker');
+    // Nothing of the mismatched metadata was used.
+    expect(as.registrations).toBe(0);
+    expect(as.authorizations).toBe(0);
+    expect(opened).toEqual([]);
+  });
+
+  it('re-reads the protected resource metadata after a 401 and follows a resource to its new authorization server', async () => {
+    const second = await startFakeAuthorizationServer();
+    const moving = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: (token) => as.scopeOf(token) ?? second.scopeOf(token) });
+    try {
+      const { session, report } = await newSession(undefined, moving);
+      await session.callTool('fetch-stock-prices', {});
+      const firstClient = store.loadClient(as.issuer).clientInformation?.client_id;
+
+      moving.setAuthorizationServer(second.issuer);
+      store.update(moving.url, (state) => ({ ...state, tokens: { ...state.tokens!, access_token: 'revoked' } }));
+      const result = await session.callTool('fetch-stock-prices', {});
+
+      expect(result.isError).toBeFalsy();
+      expect(second.registrations).toBe(1);
+      expect(second.authorizations).toBe(1);
+      expect(as.authorizations).toBe(1);
+      expect(report.lines).toContain(`Authorization server: ${second.issuer}`);
+      // Registrations are kept per issuer: the first one is still there, the new one beside it.
+      expect(store.loadClient(as.issuer).clientInformation?.client_id).toBe(firstClient);
+      expect(store.loadClient(second.issuer).clientInformation?.client_id).toEqual(expect.any(String));
+      expect(store.load(moving.url).issuer).toBe(second.issuer);
+    } finally {
+      await moving.close();
+      await second.close();
+    }
+  });
+
+  it('shares one registration between two MCP servers behind the same authorization server', async () => {
+    const other = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: as.scopeOf });
+    try {
+      await (await newSession()).session.callTool('fetch-stock-prices', {});
+      await (await newSession(undefined, other)).session.callTool('fetch-stock-prices', {});
+      expect(as.registrations).toBe(1);
+      expect(as.authorizations).toBe(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps the scopes it has when a 403 challenge names only the missing one', async () => {
+    const { session } = await newSession();
+    await session.callTool('fetch-stock-prices', {});
+    const result = await session.callTool('place-order', {});
+
+    expect(result.content[0]).toEqual({ type: 'text', text: 'order placed' });
+    expect(new Set(as.lastAuthorization?.get('scope')?.split(' '))).toEqual(new Set(['stocks/read', 'stocks/write']));
+    expect(store.load(mcp.url).tokens?.scope?.split(' ').sort()).toEqual(['stocks/read', 'stocks/write']);
+  });
+
+  it('uses pre-registered credentials first: nothing is registered, the secret authenticates the code exchange', async () => {
+    as.supportMetadataDocuments();
+    as.addClient({ client_id: 'console-admin-1', client_secret: 'Password1', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'client_secret_post' });
+    const { session } = await newSession('http://127.0.0.1:3104/console-client.json', mcp, { client_id: 'console-admin-1', client_secret: 'Password1' });
+    const result = await session.callTool('fetch-stock-prices', {});
+
+    expect(result.isError).toBeFalsy();
+    expect(as.registrations).toBe(0);
+    expect(as.lastAuthorization?.get('client_id')).toBe('console-admin-1');
+    expect(as.lastTokenClientAuthentication).not.toBe('none');
+    // Nothing about the pre-registered client is written to the state directory.
+    expect(store.loadClient(as.issuer)).toEqual({ issuer: as.issuer });
   });
 });

@@ -26,13 +26,28 @@ describe('state store', () => {
 
   it('keeps each server apart and treats spellings of one URL as the same server', () => {
     const store = createStateStore(join(root, 'state'));
-    store.update('https://mcp.demo.example/', (state) => ({ ...state, registration: 'dynamic', clientInformation: { client_id: 'one' } }));
-    store.update('http://127.0.0.1:3100/', (state) => ({ ...state, registration: 'dynamic', clientInformation: { client_id: 'two' } }));
+    store.update('https://mcp.demo.example/', (state) => ({ ...state, tokens: { ...tokens, access_token: 'one' } }));
+    store.update('http://127.0.0.1:3100/', (state) => ({ ...state, tokens: { ...tokens, access_token: 'two' } }));
 
-    expect(store.load('https://MCP.demo.example:443').clientInformation?.client_id).toBe('one');
-    expect(store.load('http://127.0.0.1:3100').clientInformation?.client_id).toBe('two');
-    expect(store.load('http://127.0.0.1:3101/').clientInformation).toBeUndefined();
+    expect(store.load('https://MCP.demo.example:443').tokens?.access_token).toBe('one');
+    expect(store.load('http://127.0.0.1:3100').tokens?.access_token).toBe('two');
+    expect(store.load('http://127.0.0.1:3101/').tokens).toBeUndefined();
     expect(store.fileFor('https://mcp.demo.example/')).not.toBe(store.fileFor('http://127.0.0.1:3100/'));
+  });
+
+  it('keeps client registrations per issuer, apart from the servers, issuers compared exactly', () => {
+    const store = createStateStore(join(root, 'state'));
+    const issuer = 'https://login.demo.example/oauth/v2/oauth-anonymous';
+    store.updateClient(issuer, (state) => ({ ...state, registration: 'dynamic', clientInformation: { client_id: 'one' } }));
+    store.updateClient('https://login.other.example/', (state) => ({ ...state, registration: 'dynamic', clientInformation: { client_id: 'two' } }));
+
+    expect(store.loadClient(issuer).clientInformation?.client_id).toBe('one');
+    expect(store.loadClient('https://login.other.example/').clientInformation?.client_id).toBe('two');
+    expect(store.loadClient(`${issuer}/`).clientInformation).toBeUndefined();
+    expect(statSync(store.clientFileFor(issuer)).mode & 0o777).toBe(0o600);
+    expect(store.removeClient(issuer)).toBe(true);
+    expect(store.loadClient(issuer)).toEqual({ issuer });
+    expect(store.loadClient('https://login.other.example/').clientInformation?.client_id).toBe('two');
   });
 
   it('forgets one server on logout and leaves the others', () => {

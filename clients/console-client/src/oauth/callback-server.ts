@@ -29,11 +29,17 @@ export interface CallbackServer {
   /** The redirect URI to send in authorization requests, with the port actually bound. */
   readonly redirectUrl: string;
   readonly port: number;
-  /** Arms the listener for one authorization response; resolves with the authorization code. */
-  expect(expectation: CallbackExpectation): Promise<string>;
+  /** Arms the listener for one authorization response; resolves with the authorization code and the checked issuer. */
+  expect(expectation: CallbackExpectation): Promise<AuthorizationResponse>;
   /** Fails the pending sign-in, if any (for example when the browser hook gave up). */
   cancel(reason: Error): void;
   close(): Promise<void>;
+}
+
+/** A successful authorization response: the code, and `iss` when the server sent it (already checked). */
+export interface AuthorizationResponse {
+  code: string;
+  iss: string | undefined;
 }
 
 export interface CallbackServerOptions {
@@ -45,7 +51,7 @@ export interface CallbackServerOptions {
 
 interface Pending {
   expectation: CallbackExpectation;
-  resolve: (code: string) => void;
+  resolve: (response: AuthorizationResponse) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
 }
@@ -86,12 +92,12 @@ function single(params: URLSearchParams, name: string): string | undefined {
 export function startCallbackServer({ port = 0, host = '127.0.0.1', path = '/callback' }: CallbackServerOptions = {}): Promise<CallbackServer> {
   let pending: Pending | undefined;
 
-  const settle = (outcome: { code: string } | { error: Error }) => {
+  const settle = (outcome: AuthorizationResponse | { error: Error }) => {
     const current = pending;
     if (!current) return;
     pending = undefined;
     if (current.timer) clearTimeout(current.timer);
-    if ('code' in outcome) current.resolve(outcome.code);
+    if ('code' in outcome) current.resolve(outcome);
     else current.reject(outcome.error);
   };
 
@@ -155,7 +161,7 @@ export function startCallbackServer({ port = 0, host = '127.0.0.1', path = '/cal
       sendPage(res, 400, 'Sign-in not completed', 'The response carried no authorization code. Return to the console.');
       return;
     }
-    settle({ code });
+    settle({ code, iss });
     sendPage(res, 200, 'Signed in', 'You can close this window and return to the console.');
   };
 
@@ -172,7 +178,7 @@ export function startCallbackServer({ port = 0, host = '127.0.0.1', path = '/cal
         port: bound,
         expect(expectation) {
           settle({ error: new Error('A newer sign-in replaced this one') });
-          return new Promise<string>((resolveCode, rejectCode) => {
+          return new Promise<AuthorizationResponse>((resolveCode, rejectCode) => {
             const { timeoutMs } = expectation;
             const timer =
               timeoutMs === undefined

@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type {
+  OAuthClientInformationContext,
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
 import type { Reporter } from '../report.ts';
 import type { RegistrationKind, StateStore } from '../state/store.ts';
-import { checkAuthorizationRequest } from './authorization-check.ts';
-import { AuthorizationError, type CallbackServer } from './callback-server.ts';
+import type { AuthorizationResponse, CallbackServer } from './callback-server.ts';
 import type { UrlOpener } from './browser.ts';
+
+/** Client credentials the user registered beforehand (the first choice of the MCP authorization specification). */
+export interface PreRegisteredClient {
+  client_id: string;
+  client_secret?: string;
+}
 
 export interface ConsoleProviderOptions {
   serverUrl: string;
@@ -18,10 +27,10 @@ export interface ConsoleProviderOptions {
   clientName: string;
   /** A client ID metadata document URL to use instead of dynamic registration, where the server supports it. */
   clientMetadataUrl?: string;
+  /** Credentials registered beforehand: used as they are, nothing is registered. */
+  preRegistered?: PreRegisteredClient;
   /** How long a sign-in may take before the client gives up. */
   signInTimeoutMs: number;
-  /** Used for the authorization request check; the session passes its observed fetch. */
-  fetch?: FetchLike;
   now?: () => number;
 }
 
@@ -31,11 +40,18 @@ export interface ConsoleOAuthProvider extends OAuthClientProvider {
    * The authorization code of the sign-in that `redirectToAuthorization`
    * started, once the browser comes back. Taken at most once.
    */
-  takePendingSignIn(): Promise<string> | undefined;
+  takePendingSignIn(): Promise<AuthorizationResponse> | undefined;
   /** Gives up on a started sign-in (the session decided not to wait for it). */
   abandonPendingSignIn(reason: Error): void;
   /** Forgets the stored client registration, tokens and verifier, keeping nothing about the server. */
   forgetClient(): void;
+  /** Whether the client in use was registered dynamically in an earlier run (so it may have gone stale). */
+  usesStoredRegistration(): boolean;
+  /**
+   * Consulted before anyone is sent to the browser: a reason refuses the
+   * sign-in (the session's bounds on step-up and retries), undefined allows it.
+   */
+  guardSignIn(guard: () => string | undefined): void;
 }
 
 /** Tokens are not sent in their last seconds: they could expire on the way. */
@@ -52,7 +68,8 @@ function isLoopbackHttp(url: URL): boolean {
  * server offers, as the seed's Curity deployment does with client_secret_post.
  */
 function chooseTokenEndpointAuthMethod(supported: string[] | undefined): string {
-  if (!supported) return 'client_secret_basic';
+  // Unknown yet (the SDK reads the client metadata before discovery): ask to be public.
+  if (!supported) return 'none';
   for (const method of ['none', 'client_secret_post', 'client_secret_basic']) {
     if (supported.includes(method)) return method;
   }
@@ -60,10 +77,11 @@ function chooseTokenEndpointAuthMethod(supported: string[] | undefined): string 
 }
 
 /**
- * An OAuthClientProvider for a console application: client registration,
- * tokens and PKCE verifier persist per MCP server in the state store;
- * discovery results are kept for the life of the process only, so a server
- * that moved is found again on the next run.
+ * An OAuthClientProvider for a console application: client registrations
+ * persist per authorization server (issuer), tokens and the PKCE verifier per
+ * MCP server, in the state store. Discovery results are kept in memory only,
+ * and dropped on every 401 (see the session), so a resource that moved to
+ * another authorization server is followed.
  */
 export function createConsoleOAuthProvider(options: ConsoleProviderOptions): ConsoleOAuthProvider {
   const { serverUrl, store, callback, openUrl, report } = options;
@@ -75,14 +93,24 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
   const sdkMetadataUrl = requestedMetadataUrl && requestedMetadataUrl.protocol === 'https:' ? requestedMetadataUrl.href : undefined;
   const loopbackMetadataUrl = requestedMetadataUrl && isLoopbackHttp(requestedMetadataUrl) ? requestedMetadataUrl.href : undefined;
 
+  const preRegistered = options.preRegistered;
   let discovery: OAuthDiscoveryState | undefined;
-  let pendingSignIn: Promise<string> | undefined;
+  /**
+   * The last authorization server's token endpoint authentication methods.
+   * Kept when discovery is dropped: the session retries a refused registration
+   * once with what these allow.
+   */
+  let authMethodsSupported: string[] | undefined;
+  let pendingSignIn: Promise<AuthorizationResponse> | undefined;
   let expectedState: string | undefined;
   /** Set once this process registered a client: a refusal of that one is not "stale", it is an error. */
   let registeredNow = false;
   let announcedServer: string | undefined;
+  let signInGuard: () => string | undefined = () => undefined;
 
   const serverMetadata = () => discovery?.authorizationServerMetadata;
+  /** The issuer the SDK names, else the one discovered: the key of the stored registration. */
+  const issuerOf = (ctx?: OAuthClientInformationContext) => ctx?.issuer ?? serverMetadata()?.issuer;
   const supportsMetadataDocuments = () => serverMetadata()?.client_id_metadata_document_supported === true;
   const wantedRegistration = (): RegistrationKind => (requestedMetadataUrl && supportsMetadataDocuments() ? 'metadata-document' : 'dynamic');
 
@@ -91,7 +119,7 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
       return callback.redirectUrl;
     },
 
-    clientMetadataUrl: sdkMetadataUrl,
+    clientMetadataUrl: preRegistered ? undefined : sdkMetadataUrl,
 
     get clientMetadata(): OAuthClientMetadata {
       const metadata: OAuthClientMetadata & { application_type: string } = {
@@ -99,7 +127,7 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
         redirect_uris: [callback.redirectUrl],
         grant_types: ['authorization_code'],
         response_types: ['code'],
-        token_endpoint_auth_method: chooseTokenEndpointAuthMethod(serverMetadata()?.token_endpoint_auth_methods_supported),
+        token_endpoint_auth_method: chooseTokenEndpointAuthMethod(serverMetadata()?.token_endpoint_auth_methods_supported ?? authMethodsSupported),
         // A native client: authorization servers then accept the loopback
         // redirect on any port (RFC 8252 section 7.3), so the registration
         // survives a different --callback-port on the next run.
@@ -113,8 +141,11 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
       return expectedState;
     },
 
-    clientInformation(): OAuthClientInformationMixed | undefined {
-      const stored = store.load(serverUrl);
+    clientInformation(ctx): StoredOAuthClientInformation | undefined {
+      if (preRegistered) return preRegistered;
+      const issuer = issuerOf(ctx);
+      if (!issuer) return undefined;
+      const stored = store.loadClient(issuer);
       const wanted = wantedRegistration();
       if (requestedMetadataUrl && !supportsMetadataDocuments() && discovery) {
         report.debug('the authorization server does not advertise client ID metadata documents; using dynamic registration');
@@ -127,10 +158,14 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
       return stored.registration === 'dynamic' ? stored.clientInformation : undefined;
     },
 
-    saveClientInformation(information) {
+    saveClientInformation(information, ctx) {
+      // The SDK stamps the issuer on credentials it is given; pre-registered ones come from the user each run.
+      if (preRegistered) return;
+      const issuer = issuerOf(ctx) ?? information.issuer;
+      if (!issuer) throw new Error('The authorization server of this registration is unknown');
       const kind: RegistrationKind = information.client_id === requestedMetadataUrl?.href ? 'metadata-document' : 'dynamic';
-      const previous = store.load(serverUrl).clientInformation?.client_id;
-      store.update(serverUrl, (state) => ({ ...state, registration: kind, clientInformation: information }));
+      const previous = store.loadClient(issuer).clientInformation?.client_id;
+      store.updateClient(issuer, (state) => ({ ...state, registration: kind, clientInformation: information }));
       if (previous === information.client_id) return;
       if (kind === 'metadata-document') {
         report.info(`Using the client ID metadata document ${information.client_id}`);
@@ -140,37 +175,37 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
       }
     },
 
-    tokens(): OAuthTokens | undefined {
-      const { tokens } = store.load(serverUrl);
+    tokens(ctx): StoredOAuthTokens | undefined {
+      const { tokens, issuer } = store.load(serverUrl);
       if (!tokens) return undefined;
+      // Tokens of another authorization server are worthless here (the resource moved).
+      if (ctx && issuer && issuer !== ctx.issuer) return undefined;
       const expired = tokens.expires_at !== undefined && tokens.expires_at - EXPIRY_MARGIN_SECONDS <= now() / 1000;
       // An expired token with a refresh token is still handed to the SDK, which refreshes it.
       if (expired && !tokens.refresh_token) return undefined;
       return tokens;
     },
 
-    saveTokens(tokens) {
+    saveTokens(tokens, ctx) {
       const expiresAt = tokens.expires_in === undefined ? undefined : Math.floor(now() / 1000) + tokens.expires_in;
-      store.update(serverUrl, (state) => ({ ...state, tokens: { ...tokens, ...(expiresAt === undefined ? {} : { expires_at: expiresAt }) } }));
+      const issuer = issuerOf(ctx) ?? tokens.issuer;
+      store.update(serverUrl, (state) => ({
+        ...state,
+        ...(issuer ? { issuer } : {}),
+        tokens: { ...tokens, ...(expiresAt === undefined ? {} : { expires_at: expiresAt }) },
+      }));
     },
 
+    /**
+     * The browser (or the URL command) is the only one to send the
+     * authorization request: one request per sign-in, no login session left
+     * behind by a probe. A stale registration shows up later, as invalid_client
+     * at the token endpoint or in the authorization response.
+     */
     async redirectToAuthorization(authorizationUrl) {
+      const refusal = signInGuard();
+      if (refusal) throw new Error(refusal);
       const metadata = serverMetadata();
-      const check = await checkAuthorizationRequest(authorizationUrl, callback.redirectUrl, options.fetch);
-      if (check.kind === 'error-response') throw new AuthorizationError(check.error, check.description);
-      if (check.kind === 'refused') {
-        const detail = `HTTP ${check.status}${check.error ? `, ${check.error}` : ''}`;
-        const stored = store.load(serverUrl);
-        const staleRegistration = stored.registration === 'dynamic' && !registeredNow && (check.status === 400 || check.status === 401);
-        if (staleRegistration) {
-          report.info(`The authorization server no longer accepts the stored client registration (${detail}); registering again`);
-          // The SDK answers invalid_client by invalidating the credentials and
-          // running the flow once more, which registers a new client.
-          throw new InvalidClientError(`The authorization endpoint refused the stored client (${detail})`);
-        }
-        throw new Error(`The authorization server refused the sign-in request (${detail})`);
-      }
-
       const state = authorizationUrl.searchParams.get('state');
       if (!state || state !== expectedState) throw new Error('The authorization request lost its state parameter');
       if (!metadata) report.warn('The authorization server publishes no metadata, so the issuer of its response cannot be verified');
@@ -192,14 +227,12 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
     },
 
     invalidateCredentials(scope) {
+      const issuer = serverMetadata()?.issuer;
       if (scope === 'discovery' || scope === 'all') discovery = undefined;
       if (scope === 'discovery') return;
+      if ((scope === 'all' || scope === 'client') && issuer && !preRegistered) store.removeClient(issuer);
       store.update(serverUrl, (state) => {
         const next = { ...state };
-        if (scope === 'all' || scope === 'client') {
-          delete next.clientInformation;
-          delete next.registration;
-        }
         if (scope === 'all' || scope === 'tokens') delete next.tokens;
         if (scope === 'all' || scope === 'verifier') delete next.codeVerifier;
         return next;
@@ -209,6 +242,7 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
 
     saveDiscoveryState(state) {
       discovery = state;
+      authMethodsSupported = state.authorizationServerMetadata?.token_endpoint_auth_methods_supported ?? authMethodsSupported;
       const issuer = state.authorizationServerMetadata?.issuer ?? state.authorizationServerUrl;
       if (announcedServer !== issuer) {
         announcedServer = issuer;
@@ -233,6 +267,15 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
 
     forgetClient() {
       provider.invalidateCredentials?.('all');
+    },
+
+    guardSignIn(guard) {
+      signInGuard = guard;
+    },
+
+    usesStoredRegistration() {
+      const issuer = serverMetadata()?.issuer;
+      return !preRegistered && !registeredNow && issuer !== undefined && store.loadClient(issuer).registration === 'dynamic';
     },
   };
   return provider;

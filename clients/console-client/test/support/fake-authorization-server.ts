@@ -19,16 +19,27 @@ export interface FakeAuthorizationServer {
   lastRegistration: Record<string, unknown> | undefined;
   /** Scope of an issued access token, or undefined when unknown. */
   scopeOf(token: string): string | undefined;
-  /** Simulates a restart with an empty client store. */
-  forgetClients(): void;
+  /**
+   * Simulates a restart with an empty client store. With redirectWithError the
+   * authorization endpoint answers an unknown client with error=invalid_client
+   * at the redirect URI (as servers that can still verify the loopback
+   * redirect do) instead of an error page.
+   */
+  forgetClients(options?: { redirectWithError?: boolean }): void;
   /** Makes the authorization response carry another `iss` (mix-up), or none. */
   setResponseIssuer(issuer: string | null): void;
   /** The next token request finds the client store empty (a restart between sign-in and code exchange). */
   forgetClientsAtNextTokenRequest(): void;
   /** Every token request finds the client store empty: even a client registered a moment ago is refused. */
   forgetClientsAtEveryTokenRequest(): void;
-  /** Refuses every authorization request with an error page, as for an unknown client. */
-  refuseAuthorizations(): void;
+  /** Refuses every authorization request as for an unknown client: an error page, or error=invalid_client at the redirect URI. */
+  refuseAuthorizations(options?: { redirectWithError?: boolean }): void;
+  /** Registers a client out of band, as an administrator would for pre-registered credentials. */
+  addClient(client: { client_id: string; client_secret?: string; redirect_uris: string[]; token_endpoint_auth_method: string }): void;
+  /** How the last token request authenticated its client. */
+  lastTokenClientAuthentication: 'basic' | 'post' | 'none' | undefined;
+  /** Publishes metadata whose issuer differs from the one it is discovered under (RFC 8414 section 3.3). */
+  setMetadataIssuer(issuer: string): void;
   /** Grants only these scopes, whatever the client asks for (a user or policy that withholds the rest). */
   grantOnly(scopes: string[]): void;
   /** Advertises and accepts client ID metadata documents (URL client ids with loopback redirects). */
@@ -78,6 +89,8 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
   let refuseAuthorizations = false;
   let grantable: string[] | undefined;
   let metadataDocuments = false;
+  let unknownClientRedirect = false;
+  let metadataIssuer: string | undefined;
   let base = '';
 
   const state: FakeAuthorizationServer = {
@@ -88,7 +101,17 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     lastAuthorization: undefined,
     lastRegistration: undefined,
     scopeOf: (token) => tokens.get(token),
-    forgetClients: () => clients.clear(),
+    forgetClients: (options) => {
+      clients.clear();
+      unknownClientRedirect = options?.redirectWithError === true;
+    },
+    addClient: (client) => {
+      clients.set(client.client_id, client);
+    },
+    lastTokenClientAuthentication: undefined,
+    setMetadataIssuer: (issuer) => {
+      metadataIssuer = issuer;
+    },
     setResponseIssuer: (issuer) => {
       responseIssuer = issuer;
     },
@@ -101,8 +124,9 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     forgetClientsAtEveryTokenRequest: () => {
       forgetAtToken = 'always';
     },
-    refuseAuthorizations: () => {
+    refuseAuthorizations: (options) => {
       refuseAuthorizations = true;
+      unknownClientRedirect = options?.redirectWithError === true;
     },
     grantOnly: (scopes) => {
       grantable = scopes;
@@ -129,7 +153,7 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
     const url = new URL(req.url ?? '/', base);
     if (req.method === 'GET' && url.pathname.startsWith('/.well-known/oauth-authorization-server')) {
       json(res, 200, {
-        issuer: state.issuer,
+        issuer: metadataIssuer ?? state.issuer,
         authorization_endpoint: `${base}/authorize`,
         token_endpoint: `${base}/token`,
         registration_endpoint: `${base}/register`,
@@ -164,6 +188,16 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       state.lastAuthorization = params;
       const client = findClient(params.get('client_id') ?? '');
       const redirectUri = params.get('redirect_uri') ?? '';
+      const loopbackRedirect = /^http:\/\/127\.0\.0\.1:\d+\/callback$/.test(redirectUri);
+      if ((refuseAuthorizations || !client) && unknownClientRedirect && loopbackRedirect) {
+        const target = new URL(redirectUri);
+        target.searchParams.set('error', 'invalid_client');
+        target.searchParams.set('state', params.get('state') ?? '');
+        target.searchParams.set('iss', state.issuer);
+        res.writeHead(302, { Location: target.href });
+        res.end();
+        return;
+      }
       if (refuseAuthorizations || !client || !redirectAllowed(client.redirect_uris, redirectUri)) {
         // Like a real server: no redirect to an unverified URI, an error page instead.
         res.writeHead(400, { 'Content-Type': 'text/html' });
@@ -204,8 +238,12 @@ export async function startFakeAuthorizationServer(): Promise<FakeAuthorizationS
       let clientId = form.get('client_id') ?? '';
       const basic = req.headers.authorization;
       if (basic?.startsWith('Basic ')) clientId = decodeURIComponent(Buffer.from(basic.slice(6), 'base64').toString().split(':')[0] ?? '');
+      const presentedSecret = basic?.startsWith('Basic ')
+        ? decodeURIComponent(Buffer.from(basic.slice(6), 'base64').toString().split(':')[1] ?? '')
+        : (form.get('client_secret') ?? undefined);
+      state.lastTokenClientAuthentication = basic?.startsWith('Basic ') ? 'basic' : form.has('client_secret') ? 'post' : 'none';
       const client = findClient(clientId);
-      if (!client) {
+      if (!client || (client.client_secret !== undefined && client.client_secret !== presentedSecret)) {
         json(res, 401, { error: 'invalid_client', error_description: 'Unknown client' });
         return;
       }

@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readRequestBody } from '@mcp-demo/testing';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /**
- * A stateless MCP resource server for the console client's tests. It trusts
+ * A stateless MCP resource server for the console client's tests, on the
+ * SDK v2 server: 2026-07-28 natively, earlier revisions through the SDK's
+ * stateless fallback (`revisions: 'legacy'` serves those only). It trusts
  * whatever access tokens `scopeOf` knows (standing in for introspection),
  * answers 401 with the RFC 9728 challenge, and 403 insufficient_scope for
  * the one tool that needs more than stocks/read.
@@ -15,6 +17,10 @@ export interface FakeMcpServer {
   url: string;
   /** Bearer tokens seen on MCP requests, in order (to check reuse). */
   seenTokens: string[];
+  /** MCP-Protocol-Version and JSON-RPC method of every authorized request, in order. */
+  seenRequests: Array<{ protocolVersion: string | undefined; method: string | undefined }>;
+  /** Points the protected resource metadata at another authorization server (the resource moved). */
+  setAuthorizationServer(issuer: string): void;
   close(): Promise<void>;
 }
 
@@ -22,7 +28,7 @@ function buildServer(): McpServer {
   const server = new McpServer({ name: 'fake-mcp-server', version: '1.0.0' });
   server.registerTool(
     'fetch-stock-prices',
-    { description: 'Stock prices for the caller', inputSchema: { id: z.string().optional() } },
+    { description: 'Stock prices for the caller', inputSchema: z.object({ id: z.string().optional() }) },
     async ({ id }) => ({ content: [{ type: 'text', text: JSON.stringify([{ id: id ?? 'ALL', price: 42 }]) }] }),
   );
   server.registerTool('always-fails', { description: 'Reports an error' }, async () => ({
@@ -30,12 +36,24 @@ function buildServer(): McpServer {
     content: [{ type: 'text', text: 'The stocks API is unavailable' }],
   }));
   server.registerTool('admin-report', { description: 'Needs stocks/admin' }, async () => ({ content: [{ type: 'text', text: 'admin data' }] }));
+  server.registerTool('place-order', { description: 'Needs stocks/write' }, async () => ({ content: [{ type: 'text', text: 'order placed' }] }));
   return server;
 }
 
-export async function startFakeMcpServer({ authorizationServer, scopeOf }: { authorizationServer: string; scopeOf: (token: string) => string | undefined }): Promise<FakeMcpServer> {
+export interface FakeMcpServerOptions {
+  authorizationServer: string;
+  scopeOf: (token: string) => string | undefined;
+  /** `legacy` answers only the 2025 handshake, as servers on the SDK v1 do. */
+  revisions?: 'both' | 'legacy';
+}
+
+export async function startFakeMcpServer({ authorizationServer, scopeOf, revisions = 'both' }: FakeMcpServerOptions): Promise<FakeMcpServer> {
   let base = '';
+  let currentAuthorizationServer = authorizationServer;
   const seenTokens: string[] = [];
+  const seenRequests: FakeMcpServer['seenRequests'] = [];
+  const handler = createMcpHandler(buildServer);
+  const serveMcp = toNodeHandler(handler);
 
   const challenge = (res: ServerResponse, status: 401 | 403, error: string, scope: string) => {
     res.writeHead(status, {
@@ -49,7 +67,7 @@ export async function startFakeMcpServer({ authorizationServer, scopeOf }: { aut
     const url = new URL(req.url ?? '/', base);
     if (url.pathname === '/.well-known/oauth-protected-resource') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ resource: `${base}/`, resource_name: 'Fake MCP', authorization_servers: [authorizationServer], scopes_supported: ['stocks/read'] }));
+      res.end(JSON.stringify({ resource: `${base}/`, resource_name: 'Fake MCP', authorization_servers: [currentAuthorizationServer], scopes_supported: ['stocks/read'] }));
       return;
     }
     if (url.pathname !== '/') {
@@ -69,18 +87,24 @@ export async function startFakeMcpServer({ authorizationServer, scopeOf }: { aut
     }
     seenTokens.push(token);
     const body = JSON.parse(await readRequestBody(req)) as { method?: string; params?: { name?: string } };
+    const protocolVersion = req.headers['mcp-protocol-version'];
+    seenRequests.push({ protocolVersion: typeof protocolVersion === 'string' ? protocolVersion : undefined, method: body.method });
+    if (revisions === 'legacy' && body.method === 'server/discover') {
+      // What a server that predates 2026-07-28 answers to a method it does not know.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: (body as { id?: unknown }).id ?? null, error: { code: -32601, message: 'Method not found' } }));
+      return;
+    }
     if (body.method === 'tools/call' && body.params?.name === 'admin-report' && !scope.split(' ').includes('stocks/admin')) {
       challenge(res, 403, 'insufficient_scope', 'stocks/read stocks/admin');
       return;
     }
-    const server = buildServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    // This challenge names only the missing scope, as servers may: the client must keep what it has.
+    if (body.method === 'tools/call' && body.params?.name === 'place-order' && !scope.split(' ').includes('stocks/write')) {
+      challenge(res, 403, 'insufficient_scope', 'stocks/write');
+      return;
+    }
+    await serveMcp(req, res, body);
   };
 
   const http = createServer((req, res) => {
@@ -93,8 +117,13 @@ export async function startFakeMcpServer({ authorizationServer, scopeOf }: { aut
   return {
     url: `${base}/`,
     seenTokens,
+    seenRequests,
+    setAuthorizationServer: (issuer) => {
+      currentAuthorizationServer = issuer;
+    },
     close: () =>
       new Promise<void>((done) => {
+        void handler.close();
         http.close(() => done());
         http.closeAllConnections();
       }),
