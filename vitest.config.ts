@@ -20,6 +20,7 @@ const components = [
   'test/browser',
   'test/compose',
   'test/nginx-gateway',
+  'test/conformance',
 ];
 
 function project(folder: string): string | TestProjectInlineConfiguration | undefined {

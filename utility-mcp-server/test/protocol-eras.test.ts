@@ -72,7 +72,8 @@ describe('2026-07-28 with the SDK v2 client', () => {
     expect(response.headers['mcp-session-id']).toBeUndefined();
     const { result } = response.json() as { result: Record<string, unknown> };
     expect(result.supportedVersions).toContain(MODERN_REVISION);
-    expect(result.capabilities).toMatchObject({ tools: {} });
+    // The tool list is fixed for the life of the process, so no list_changed notification is promised.
+    expect(result.capabilities).toMatchObject({ tools: { listChanged: false } });
     expect(result).toMatchObject({ ttlMs: 300_000, cacheScope: 'public', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'utility-mcp-server' } } });
   });
 

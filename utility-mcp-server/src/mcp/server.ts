@@ -21,7 +21,8 @@ export function createMcpServer(context: ToolContext): McpServer {
   const server = new McpServer(
     { name: SERVICE_NAME, title: 'Stocks (secured)', version: packageJson.version },
     {
-      capabilities: { tools: {} },
+      // The tool list is fixed for the life of the process: no list_changed notifications will ever come.
+      capabilities: { tools: { listChanged: false } },
       instructions: 'Read-only access to financial stock prices. Results are limited to what the signed-in user may see.',
       cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     },
