@@ -13,7 +13,7 @@ export type Revision = (typeof REVISIONS)[number];
 export interface NotApplicableCheck {
   id: string;
   /** What the suite reports for it (its "Not testable" failures, skips and notes). */
-  status: 'FAILURE' | 'SKIPPED' | 'INFO';
+  status: 'FAILURE' | 'SKIPPED' | 'INFO' | 'WARNING';
   /** Text the suite's message must contain, so a real failure is never waved through under this entry. */
   message?: RegExp;
   reason: string;

@@ -3,7 +3,8 @@ import { startTestIssuer, unusedPort, type TestIssuer } from '@mcp-demo/testing'
 import conformancePackage from '@modelcontextprotocol/conformance/package.json' with { type: 'json' };
 import { startMcpServer, testEnvironment, type RunningMcpServer } from '../../utility-mcp-server/test/support/mcp-server.ts';
 import { startAuthorizedProxy, type AuthorizedProxy } from './support/authorized-proxy.ts';
-import { runServerScenario, type Check } from './support/conformance-cli.ts';
+import { expectConformant } from './support/checks.ts';
+import { runServerScenario } from './support/conformance-cli.ts';
 import { APPLICABLE } from './scenarios.ts';
 
 let issuer: TestIssuer;
@@ -42,17 +43,6 @@ describe(`official MCP conformance suite ${conformancePackage.version}, server s
   });
 
   it.each(APPLICABLE.map((entry) => [entry.scenario, entry.revision, entry] as const))('%s at %s', async (_scenario, _revision, entry) => {
-    const run = await runServerScenario(endpoint, entry.scenario, entry.revision);
-    const summary = run.checks.map((check) => `${check.status} ${check.id}${check.errorMessage ? `: ${check.errorMessage}` : ''}`).join('\n') || run.output;
-    expect(run.checks.length, summary).toBeGreaterThan(0);
-
-    const excused = (check: Check) =>
-      entry.notApplicable.some((rule) => rule.id === check.id && rule.status === check.status && (rule.message === undefined || rule.message.test(check.errorMessage ?? '')));
-    const counted = run.checks.filter((check) => !excused(check));
-    // Every check that applies passes; nothing is waived beyond the recorded list.
-    for (const check of counted) expect(check.status, `${check.id}: ${check.errorMessage ?? ''}\n\n${summary}`).toBe('SUCCESS');
-    // Each recorded exclusion still describes what the suite reports (a suite upgrade that starts testing it shows up here).
-    for (const rule of entry.notApplicable) expect(run.checks.some((check) => check.id === rule.id), `${rule.id} no longer reported\n\n${summary}`).toBe(true);
-    expect(counted.length, summary).toBeGreaterThan(0);
+    expectConformant(await runServerScenario(endpoint, entry.scenario, entry.revision), entry.notApplicable);
   });
 });

@@ -94,7 +94,11 @@ export function createSession(options: SessionOptions): Session {
    */
   async function authorized<T>(operation: (client: Client) => Promise<T>): Promise<T> {
     let signIns = 0;
-    let signedIn = false;
+    /** The issuer of the last sign-in in this command, once there was one. */
+    let signedInAt: string | undefined;
+    // A fresh token refused again is a dead end, unless the resource now names
+    // another authorization server (a migration): that one gets its sign-in.
+    const rejectedFreshToken = () => signedInAt !== undefined && provider.authorizationServerIssuer() === signedInAt;
     let steppedUp = false;
     let registeredAgain = false;
     let registrationRetried = false;
@@ -103,7 +107,7 @@ export function createSession(options: SessionOptions): Session {
     provider.guardSignIn(() => {
       const challenge = observed.lastChallenge();
       if (challenge?.status === 403 && steppedUp) return 'The MCP server still refuses the request after signing in with the scope it asked for';
-      if (challenge?.status !== 403 && signedIn) return 'The MCP server rejected the access token that signing in just produced';
+      if (challenge?.status !== 403 && rejectedFreshToken()) return 'The MCP server rejected the access token that signing in just produced';
       if (signIns >= MAX_SIGN_INS) return 'Signing in did not give access to the MCP server';
       return undefined;
     });
@@ -137,7 +141,7 @@ export function createSession(options: SessionOptions): Session {
         if (challenge?.status === 403) {
           if (steppedUp) throw giveUp('The MCP server still refuses the request after signing in with the scope it asked for');
           steppedUp = true;
-        } else if (signedIn) {
+        } else if (rejectedFreshToken()) {
           throw giveUp('The MCP server rejected the access token that signing in just produced');
         }
         if (++signIns > MAX_SIGN_INS) throw giveUp('Signing in did not give access to the MCP server');
@@ -168,7 +172,7 @@ export function createSession(options: SessionOptions): Session {
           provider.forgetClient();
           continue;
         }
-        signedIn = true;
+        signedInAt = provider.authorizationServerIssuer() ?? '';
         const scope = store.load(serverUrl).tokens?.scope;
         report.info(`Signed in${scope ? ` (scope: ${scope})` : ''}`);
       }

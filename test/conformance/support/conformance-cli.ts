@@ -34,10 +34,19 @@ function checksIn(directory: string): Check[] {
 }
 
 /** Runs one server scenario of the suite against `url` at one protocol revision and returns its checks. */
-export async function runServerScenario(url: string, scenario: string, specVersion: string, timeoutMs = 60_000): Promise<ScenarioRun> {
+export function runServerScenario(url: string, scenario: string, specVersion: string, timeoutMs = 60_000): Promise<ScenarioRun> {
+  return runSuite(['server', '--url', url, '--scenario', scenario, '--spec-version', specVersion], timeoutMs);
+}
+
+/** Runs one client scenario of the suite: it starts its own servers and then `command` with their URL appended. */
+export function runClientScenario(command: string, scenario: string, timeoutMs = 90_000): Promise<ScenarioRun> {
+  return runSuite(['client', '--command', command, '--scenario', scenario, '--timeout', String(timeoutMs - 10_000)], timeoutMs);
+}
+
+async function runSuite(args: string[], timeoutMs: number): Promise<ScenarioRun> {
   const outputDir = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
   try {
-    const child = spawn(process.execPath, [CONFORMANCE_CLI, 'server', '--url', url, '--scenario', scenario, '--spec-version', specVersion, '-o', outputDir], {
+    const child = spawn(process.execPath, [CONFORMANCE_CLI, ...args, '-o', outputDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
     });

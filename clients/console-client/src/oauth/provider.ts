@@ -52,6 +52,8 @@ export interface ConsoleOAuthProvider extends OAuthClientProvider {
    * sign-in (the session's bounds on step-up and retries), undefined allows it.
    */
   guardSignIn(guard: () => string | undefined): void;
+  /** The issuer of the authorization server discovery found last, if any. */
+  authorizationServerIssuer(): string | undefined;
 }
 
 /** Tokens are not sent in their last seconds: they could expire on the way. */
@@ -267,6 +269,10 @@ export function createConsoleOAuthProvider(options: ConsoleProviderOptions): Con
 
     forgetClient() {
       provider.invalidateCredentials?.('all');
+    },
+
+    authorizationServerIssuer() {
+      return serverMetadata()?.issuer;
     },
 
     guardSignIn(guard) {
