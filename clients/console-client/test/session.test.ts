@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 /** A session whose "browser" follows the authorization server's redirects back to the callback. */
-async function newSession(clientMetadataUrl?: string, server: FakeMcpServer = mcp, preRegistered?: PreRegisteredClient) {
+async function newSession(clientMetadataUrl?: string, server: FakeMcpServer = mcp, preRegistered?: PreRegisteredClient, onOpen?: (url: string) => void) {
   const report = createRecordingReporter();
   const callback = await startCallbackServer();
   const observed = createObservedFetch(server.url, report);
@@ -53,6 +53,7 @@ async function newSession(clientMetadataUrl?: string, server: FakeMcpServer = mc
     signInTimeoutMs: 10_000,
     openUrl: (url, onFailure) => {
       opened.push(url);
+      onOpen?.(url);
       followAuthorization(url).catch(onFailure);
     },
   });
@@ -320,6 +321,23 @@ describe('revision 2026-07-28 and the authorization fixes of the current specifi
       // Registrations are kept per issuer: the first one is still there, the new one beside it.
       expect(store.loadClient(as.issuer).clientInformation?.client_id).toBe(firstClient);
       expect(store.loadClient(second.issuer).clientInformation?.client_id).toEqual(expect.any(String));
+      expect(store.load(moving.url).issuer).toBe(second.issuer);
+    } finally {
+      await moving.close();
+      await second.close();
+    }
+  });
+
+  it('follows a resource that moves to another authorization server in the middle of one command', async () => {
+    const second = await startFakeAuthorizationServer();
+    // Accepts only tokens of the second server: the first one's token is refused right after the sign-in.
+    const moving = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: second.scopeOf });
+    try {
+      const { session, opened } = await newSession(undefined, moving, undefined, () => moving.setAuthorizationServer(second.issuer));
+      const result = await session.callTool('fetch-stock-prices', {});
+
+      expect(result.isError).toBeFalsy();
+      expect(opened.map((url) => new URL(url).origin)).toEqual([new URL(as.url).origin, new URL(second.url).origin]);
       expect(store.load(moving.url).issuer).toBe(second.issuer);
     } finally {
       await moving.close();
