@@ -1,19 +1,32 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLogger, loadConfig } from '@mcp-demo/service-kit';
+import { createLogger, errorFields, loadConfig, type Logger } from '@mcp-demo/service-kit';
 import { startGateway } from '../gateway/index.ts';
+import { createLauncherLogger } from './launcher-log.ts';
 import { assertPortsFree, pickFreePorts } from './ports.ts';
-import { startService, type RunningService } from './processes.ts';
+import { superviseService, type RestartPolicy, type ServiceFailure, type SupervisedService } from './supervisor.ts';
 import { describeTopology, launcherSchema, PORT_NAMES, REPO_ROOT, type Endpoints, type LauncherSettings, type Ports } from './topology.ts';
+
+export type { ServiceFailure } from './supervisor.ts';
 
 export interface LocalDeployment {
   endpoints: Endpoints;
   settings: LauncherSettings;
-  /** Stops one service (by name) without touching the others, e.g. to test an outage. */
+  /** The launcher's own log (`<deploy dir>/logs/launcher.log`): service starts, exits, restarts. */
+  logger: Logger;
+  /** Stops one service (by name) without touching the others, e.g. to test an outage; it is not restarted. */
   stopService(name: string): Promise<void>;
   /** Starts a previously stopped service again with the same configuration. */
   startService(name: string): Promise<void>;
+  /** The process id of a running service. */
+  pidOf(name: string): number | undefined;
   stop(): Promise<void>;
+  /**
+   * Settles once the deployment has stopped: with undefined after `stop()`,
+   * with the failure when a service kept exiting and the launcher gave up on
+   * it (everything is stopped by then).
+   */
+  finished: Promise<ServiceFailure | undefined>;
 }
 
 export interface StartOptions {
@@ -22,6 +35,8 @@ export interface StartOptions {
   /** Use free ports instead of the documented defaults (tests). */
   freePorts?: boolean;
   onProgress?: (message: string) => void;
+  /** Also print the launcher log's messages here (`npm start` passes stdout). */
+  console?: NodeJS.WritableStream;
   /** Starts another gateway in place of the Node one (tests run nginx with the Kong plugin this way). */
   gateway?: GatewayStarter;
 }
@@ -52,6 +67,16 @@ async function resolveSettings(options: StartOptions): Promise<LauncherSettings>
   return { ...settings, ...ports };
 }
 
+function restartPolicyOf(settings: LauncherSettings): RestartPolicy {
+  return {
+    limit: settings.LAUNCHER_RESTART_LIMIT,
+    windowMs: settings.LAUNCHER_RESTART_WINDOW_SECONDS * 1000,
+    initialDelayMs: settings.LAUNCHER_RESTART_DELAY_MS,
+    maxDelayMs: settings.LAUNCHER_RESTART_MAX_DELAY_MS,
+    healthTimeoutMs: settings.LAUNCHER_HEALTH_TIMEOUT_SECONDS * 1000,
+  };
+}
+
 /**
  * Starts the whole local profile: the test inbox, the authorization server,
  * the stocks API, the client metadata host and the MCP server as processes,
@@ -72,21 +97,50 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
     PORT_NAMES.map((name) => ({ port: settings[name], purpose: `${owners.get(name) ?? 'gateway'}, set ${name} to change it` })),
   );
 
-  const running = new Map<string, RunningService>();
   const logFile = (name: string) => resolve(logDir, `${name}.log`);
+  const logger = createLauncherLogger(logFile('launcher'), settings.LOG_LEVEL, options.console);
+  const policy = restartPolicyOf(settings);
+  const running = new Map<string, SupervisedService>();
+  let gateway: { close(): Promise<void> } | undefined;
+  let stopping: Promise<void> | undefined;
+  let settle: (failure: ServiceFailure | undefined) => void = () => {};
+  const finished = new Promise<ServiceFailure | undefined>((resolve) => {
+    settle = resolve;
+  });
+
+  // Stopping twice (Ctrl+C while giving up on a service) waits for the one stop.
+  const stop = (failure?: ServiceFailure) => {
+    stopping ??= (async () => {
+      await gateway?.close();
+      gateway = undefined;
+      for (const service of [...running.values()].reverse()) await service.stop();
+      running.clear();
+      settle(failure);
+    })();
+    return stopping;
+  };
+
+  const giveUp = (failure: ServiceFailure) => {
+    logger.error({ serviceName: failure.service, logFile: failure.logFile }, `giving up on ${failure.service}, stopping every service`);
+    stop(failure).catch((error: unknown) => logger.error(errorFields(error), 'stopping after a failed service did not complete'));
+  };
+
+  // A service given up on while later ones start stops the deployment; what
+  // was starting meanwhile must not be left running behind the stop.
+  const unlessStopped = async (what: string, close: () => Promise<void>) => {
+    if (!stopping) return;
+    await close();
+    const failure = await finished;
+    throw new Error(failure?.message ?? `the deployment was stopped while ${what} was starting`);
+  };
+
   const launch = async (name: string) => {
     const spec = topology.services.find((service) => service.name === name);
     if (!spec) throw new Error(`unknown service ${name}`);
     progress(`starting ${name}`);
-    running.set(name, await startService(spec, logFile(name)));
-  };
-  let gateway: { close(): Promise<void> } | undefined;
-
-  const stop = async () => {
-    await gateway?.close();
-    gateway = undefined;
-    for (const service of [...running.values()].reverse()) await service.stop();
-    running.clear();
+    const service = await superviseService(spec, logFile(name), { policy, logger, onGiveUp: giveUp });
+    await unlessStopped(name, service.stop);
+    running.set(name, service);
   };
 
   try {
@@ -103,9 +157,11 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
       logFile: logFile('gateway'),
     };
     const { logFile: gatewayLog, ...nodeGatewayOptions } = gatewayOptions;
-    gateway = options.gateway
+    const started = options.gateway
       ? await options.gateway(gatewayOptions)
       : await startGateway({ ...nodeGatewayOptions, logger: createLogger('gateway', settings.LOG_LEVEL, gatewayLog) });
+    await unlessStopped('the gateway', started.close);
+    gateway = started;
   } catch (error) {
     await stop();
     throw error;
@@ -116,11 +172,14 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
   return {
     endpoints: topology.endpoints,
     settings,
-    stop,
+    logger,
+    stop: () => stop(),
     stopService: async (name) => {
       await running.get(name)?.stop();
       running.delete(name);
     },
     startService: launch,
+    pidOf: (name) => running.get(name)?.pid(),
+    finished,
   };
 }

@@ -1,38 +1,31 @@
 import { resolve } from 'node:path';
+import { runMain, shutdownOnSignals } from '@mcp-demo/service-kit';
 import { describeDeployment } from './banner.ts';
 import { startLocalDeployment } from './deployment.ts';
 import { REPO_ROOT } from './topology.ts';
 
 /**
  * `npm start` / `./deploy.sh --local`: runs the whole deployment as local
- * processes until Ctrl+C or SIGTERM, then stops every service cleanly.
+ * processes until Ctrl+C or SIGTERM, then stops every service cleanly. A
+ * service that keeps exiting despite restarts ends the run with exit code 1.
  */
 async function main(): Promise<void> {
-  const deployment = await startLocalDeployment({ onProgress: (message) => process.stdout.write(`  ${message}\n`) });
+  const deployment = await startLocalDeployment({
+    onProgress: (message) => process.stdout.write(`  ${message}\n`),
+    console: process.stdout,
+  });
   const endpointsFile = resolve(REPO_ROOT, deployment.settings.DEPLOY_DIR, 'endpoints.json');
   process.stdout.write(describeDeployment(deployment.endpoints, endpointsFile));
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\nReceived ${signal}, stopping services...\n`);
-    deployment.stop().then(
-      () => {
-        process.stdout.write('All services stopped.\n');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`Error while stopping: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // Exits 0 once everything has stopped; the services get up to 8 s each,
+  // and the deployment has no connections of its own to cut short.
+  shutdownOnSignals({ close: deployment.stop }, deployment.logger);
+
+  const failure = await deployment.finished;
+  if (failure) {
+    process.stderr.write(`\nThe local deployment stopped: ${failure.message}\n`);
+    process.exit(1);
+  }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`\nThe local deployment could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runMain('launcher', main);

@@ -3,14 +3,28 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { ServiceSpec } from './topology.ts';
 
-export interface RunningService {
+/** How a process ended: `code` for a normal exit, `signal` when it was killed. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServiceProcess {
   spec: ServiceSpec;
   child: ChildProcess;
   logFile: string;
+  /** Settles once the process has exited, however that happened. */
+  exited: Promise<ProcessExit>;
+  hasExited(): boolean;
+  /** SIGTERM, then SIGKILL after 8 seconds; resolves once the process is gone. */
   stop(): Promise<void>;
 }
 
-function tail(file: string, lines = 15): string {
+export function describeExit(exit: ProcessExit): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+export function tail(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
@@ -18,14 +32,52 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function waitHealthy(spec: ServiceSpec, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+/**
+ * Starts one service as a child process of the current Node binary (Node 24,
+ * which runs the services' TypeScript directly) and appends its output to
+ * its log file. Resolves as soon as the process runs: see `waitHealthy`.
+ */
+export async function spawnService(spec: ServiceSpec, logFile: string): Promise<ServiceProcess> {
+  const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
+  await once(log, 'open');
+  const child = spawn(process.execPath, spec.args, {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  let exit: ProcessExit | undefined;
+  const exited = new Promise<ProcessExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      log.end();
+      resolve(exit);
+    });
+  });
+  // A failed spawn (the binary vanished) also ends in 'exit'; without a
+  // listener the 'error' event would crash the launcher instead.
+  child.on('error', () => {});
+
+  const stop = async () => {
+    if (exit) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { spec, child, logFile, exited, hasExited: () => exit !== undefined, stop };
+}
+
+/** Resolves once the service's health URL answers 2xx; rejects, quoting its log, when it exits first or the time runs out. */
+export async function waitHealthy(service: ServiceProcess, timeoutMs: number): Promise<void> {
+  const { spec, logFile } = service;
   const deadline = Date.now() + timeoutMs;
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = signal ? `signal ${signal}` : `exit code ${code}`;
+  let exit: ProcessExit | undefined;
+  void service.exited.then((ended) => {
+    exit = ended;
   });
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${spec.name} stopped during start-up (${exited}). Last log lines:\n${tail(logFile)}`);
+    if (exit) throw new Error(`${spec.name} stopped during start-up (${describeExit(exit)}). Last log lines:\n${tail(logFile)}`);
     try {
       const response = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;
@@ -35,38 +87,4 @@ async function waitHealthy(spec: ServiceSpec, child: ChildProcess, logFile: stri
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${spec.name} did not become healthy at ${spec.healthUrl} within ${timeoutMs / 1000}s. Last log lines:\n${tail(logFile)}`);
-}
-
-/**
- * Starts one service as a child process of the current Node binary (Node 24,
- * which runs the services' TypeScript directly), appends its output to its
- * log file and resolves once its health endpoint answers.
- */
-export async function startService(spec: ServiceSpec, logFile: string, timeoutMs = 30_000): Promise<RunningService> {
-  const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  await once(log, 'open');
-  const child = spawn(process.execPath, spec.args, {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  child.once('exit', () => log.end());
-
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  try {
-    await waitHealthy(spec, child, logFile, timeoutMs);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { spec, child, logFile, stop };
 }

@@ -29,6 +29,16 @@ export const launcherSchema = portsSchema.extend({
   GATEWAY_CLIENT_SECRET: z.string().min(1).default('Password1'),
   MCP_SERVER_CLIENT_SECRET: z.string().min(1).default('Password1'),
   API_AUDIENCE: z.string().default('https://api.demo.example'),
+  // Supervision: a service that exits is restarted after a delay that doubles
+  // from LAUNCHER_RESTART_DELAY_MS up to LAUNCHER_RESTART_MAX_DELAY_MS. Once it
+  // has been restarted LAUNCHER_RESTART_LIMIT times within the window, the
+  // launcher stops everything rather than keep a broken stack looking alive.
+  LAUNCHER_RESTART_LIMIT: env.integer(5, { max: 100 }),
+  LAUNCHER_RESTART_WINDOW_SECONDS: env.seconds(300, 86_400),
+  LAUNCHER_RESTART_DELAY_MS: env.integer(500, { max: 60_000 }),
+  LAUNCHER_RESTART_MAX_DELAY_MS: env.integer(30_000, { max: 600_000 }),
+  /** How long a (re)started service has to answer its health URL. */
+  LAUNCHER_HEALTH_TIMEOUT_SECONDS: env.integer(30, { min: 1, max: 600 }),
 });
 
 export type LauncherSettings = z.output<typeof launcherSchema>;
@@ -131,6 +141,8 @@ export function describeTopology(settings: LauncherSettings, users: Endpoints['u
         MCP_AUDIENCES: mcpAudience,
         API_AUDIENCE: settings.API_AUDIENCE,
         CLIENT_METADATA_ALLOW_HTTP_LOOPBACK: 'true',
+        // The client metadata documents are served on loopback, through the gateway's client port.
+        CLIENT_METADATA_PRIVATE_ORIGINS: clientBase,
       },
       healthUrl: `${authorizationServer}/health`,
       ports: ['AUTHORIZATION_SERVER_PORT'],

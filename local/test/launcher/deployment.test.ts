@@ -67,6 +67,22 @@ describe('topology', () => {
   });
 });
 
+const launcherMessages = (deployDir: string) =>
+  readFileSync(join(deployDir, 'logs', 'launcher.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => String((JSON.parse(line) as { msg: unknown }).msg));
+
+const status = (url: string) => fetch(url).then((response) => response.status, () => 0);
+
+async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
 describe('startLocalDeployment', () => {
   it('fails fast, naming the port and its service, when a port is taken, and leaves nothing running', async () => {
     const [taken = 0, ...others] = await pickFreePorts(11);
@@ -92,7 +108,11 @@ describe('startLocalDeployment', () => {
   it('starts every service, writes the endpoints file and the logs, and stops everything', async () => {
     const deployDir = tempDeployDir();
     const progress: string[] = [];
-    const deployment = await startLocalDeployment({ freePorts: true, env: { DEPLOY_DIR: deployDir }, onProgress: (line) => progress.push(line) });
+    const deployment = await startLocalDeployment({
+      freePorts: true,
+      env: { DEPLOY_DIR: deployDir, LAUNCHER_RESTART_DELAY_MS: '50' },
+      onProgress: (line) => progress.push(line),
+    });
     let stopped = false;
     try {
       expect(progress).toEqual([
@@ -109,17 +129,58 @@ describe('startLocalDeployment', () => {
       for (const url of [written.external.protectedResourceMetadata, written.external.authorizationServerMetadata, `${written.external.clientMetadata}console-client.json`]) {
         expect((await fetch(url)).status, url).toBe(200);
       }
-      for (const service of ['maildev', 'authorization-server', 'stocks-api', 'client-metadata', 'utility-mcp-server', 'gateway']) {
+      for (const service of ['maildev', 'authorization-server', 'stocks-api', 'client-metadata', 'utility-mcp-server', 'gateway', 'launcher']) {
         expect(existsSync(join(deployDir, 'logs', `${service}.log`)), service).toBe(true);
       }
       await deployment.stop();
       stopped = true;
+      await expect(deployment.finished).resolves.toBeUndefined();
       const ports = Object.values(deployment.endpoints.internal)
         .concat(Object.values(deployment.endpoints.external))
         .map((url) => Number(new URL(url).port));
       for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false);
+      // Stopping the deployment is not an outage: nothing comes back after the restart delay.
+      await new Promise((done) => setTimeout(done, 500));
+      for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false);
+      expect(launcherMessages(deployDir).filter((message) => message.includes('exited unexpectedly'))).toEqual([]);
     } finally {
       if (!stopped) await deployment.stop();
+    }
+  });
+});
+
+describe('supervision of a running deployment', () => {
+  it('restarts a killed service, which serves through the gateway again; a service stopped on purpose stays stopped', async () => {
+    const deployDir = tempDeployDir();
+    const deployment = await startLocalDeployment({ freePorts: true, env: { DEPLOY_DIR: deployDir, LAUNCHER_RESTART_DELAY_MS: '50' } });
+    try {
+      // The protected resource metadata is served by the MCP server through the gateway.
+      const throughGateway = deployment.endpoints.external.protectedResourceMetadata;
+      expect(await status(throughGateway)).toBe(200);
+      const killed = deployment.pidOf('utility-mcp-server') as number;
+      expect(killed).toBeTypeOf('number');
+
+      process.kill(killed, 'SIGKILL');
+
+      await until('the MCP server to be restarted and healthy', () => launcherMessages(deployDir).includes('utility-mcp-server is healthy again'));
+      expect(deployment.pidOf('utility-mcp-server')).not.toBe(killed);
+      expect(await status(throughGateway)).toBe(200);
+      expect(launcherMessages(deployDir)).toEqual(
+        expect.arrayContaining(['utility-mcp-server exited unexpectedly (signal SIGKILL)', 'restarting utility-mcp-server in 50 ms (restart 1 of at most 5)']),
+      );
+
+      // An outage made on purpose (as the end-to-end tests do) is left alone.
+      const stocksHealth = `${deployment.endpoints.internal.stocksApi}/health`;
+      await deployment.stopService('stocks-api');
+      await new Promise((done) => setTimeout(done, 500));
+      expect(await status(stocksHealth)).toBe(0);
+      expect(deployment.pidOf('stocks-api')).toBeUndefined();
+      expect(launcherMessages(deployDir).filter((message) => message.startsWith('stocks-api exited'))).toEqual([]);
+
+      await deployment.startService('stocks-api');
+      expect(await status(stocksHealth)).toBe(200);
+    } finally {
+      await deployment.stop();
     }
   });
 });

@@ -53,20 +53,34 @@ export function listen(handler: RequestListener, port: number, host = '127.0.0.1
 }
 
 /**
- * Closes the server on SIGTERM/SIGINT, letting in-flight requests finish for
- * up to `graceMs`, then exits. Returns a function that removes the handlers.
+ * What `shutdownOnSignals` stops: a server started by `listen`, or anything
+ * else that can be closed (the local launcher passes its whole deployment).
  */
-export function shutdownOnSignals(running: RunningServer, logger: Logger, graceMs = 10_000, cleanup?: () => Promise<void>): () => void {
+export interface Closable {
+  close(): Promise<void>;
+  /** When given, its connections still open after the grace period are closed. */
+  server?: Server;
+}
+
+/**
+ * Closes the server on SIGTERM/SIGINT, letting in-flight requests finish for
+ * up to `graceMs`, then exits (0, or 1 when closing failed). Returns a
+ * function that removes the handlers.
+ */
+export function shutdownOnSignals(running: Closable, logger: Logger, graceMs = 10_000, cleanup?: () => Promise<void>): () => void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.warn('graceful shutdown timed out, closing remaining connections');
-      running.server.closeAllConnections();
-    }, graceMs);
-    force.unref();
+    const { server } = running;
+    if (server) {
+      const force = setTimeout(() => {
+        logger.warn('graceful shutdown timed out, closing remaining connections');
+        server.closeAllConnections();
+      }, graceMs);
+      force.unref();
+    }
     running
       .close()
       .then(() => cleanup?.())
