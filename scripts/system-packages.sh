@@ -4,13 +4,14 @@
 #   nginx, libnginx-mod-http-lua
 #                          the same plugin inside real nginx + lua-nginx-module
 #                          (OpenResty's ngx APIs), as the gateway of the e2e runs
+#   openssl                a throwaway CA for the plugin's TLS introspection test
 #   the static checker     the shell scripts are linted in test/static
 #   chromium               the browser tests drive a real headless Chromium
 # Runs apt-get only when something is missing and we are root; otherwise it
 # says what to install and leaves the decision to the operator.
 set -euo pipefail
 
-packages=(lua-busted lua-cjson nginx libnginx-mod-http-lua shellcheck chromium)
+packages=(lua-busted lua-cjson nginx libnginx-mod-http-lua openssl shellcheck chromium)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
