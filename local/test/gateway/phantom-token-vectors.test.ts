@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, createPhantomToken, createTokenCache, phantomTokenConfigSchema, type IntrospectionRequest } from '../../gateway/index.ts';
-import { VECTORS_JSON } from './helpers.ts';
+import { readPhantomTokenVectors, type VectorStep } from '@mcp-demo/testing';
 
 /**
  * kong/phantom-token-vectors.json pins the behaviour the Kong plugin and the
@@ -9,34 +8,8 @@ import { VECTORS_JSON } from './helpers.ts';
  * a fake clock and a fake authorization server.
  */
 
-interface IntrospectionAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-interface Step {
-  request: { headers: Record<string, string> };
-  clock?: number;
-  introspection: null | IntrospectionAnswer | { network_error: string };
-  expect_introspection_request?: { method: string; headers: Record<string, string>; body: string };
-  expect: {
-    status: number | null;
-    headers?: Record<string, string>;
-    body_json?: unknown;
-    upstream_authorization?: string;
-    introspection_calls: number;
-  };
-}
-
-interface Vectors {
-  config: Record<string, unknown>;
-  cache_key_examples?: { token: string; cache_key: string }[];
-  vectors: { name: string; config_overrides?: Record<string, unknown>; steps: Step[] }[];
-}
-
 // The Lua plugin's busted specs read the same file: a missing file must fail here, not skip.
-const document = JSON.parse(readFileSync(VECTORS_JSON, 'utf8')) as Vectors;
+const document = readPhantomTokenVectors();
 
 describe('shared phantom-token vectors', () => {
   it('has vectors to run', () => {
@@ -54,7 +27,7 @@ describe('shared phantom-token vectors', () => {
       const start = 1_750_000_000_000;
       let clock = 0;
       let calls = 0;
-      let step: Step | undefined;
+      let step: VectorStep | undefined;
       const requests: IntrospectionRequest[] = [];
       const unexpected: string[] = [];
 

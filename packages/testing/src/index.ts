@@ -2,3 +2,4 @@ export { startTestIssuer, type MintOptions, type TestIssuer, type TestIssuerOpti
 export { listMessages, startTestInbox, waitForOneTimeCode, type InboxMessage, type TestInbox, type WaitForCodeOptions } from './inbox.ts';
 export { readRequestBody, tamperSignature, unusedPort } from './tokens-and-ports.ts';
 export { startServiceProcess, type ServiceExit, type ServiceProcess } from './service-process.ts';
+export { PHANTOM_TOKEN_VECTORS_FILE, readPhantomTokenVectors, type PhantomTokenVectors, type VectorIntrospectionAnswer, type VectorStep } from './phantom-token-vectors.ts';

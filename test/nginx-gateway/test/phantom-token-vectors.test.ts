@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { luaRuntimeErrors, nginxUnavailable, REPO_ROOT } from '../src/nginx.ts';
+import { readPhantomTokenVectors } from '@mcp-demo/testing';
+import { luaRuntimeErrors, nginxUnavailable } from '../src/nginx.ts';
 import { INTROSPECTION_ORIGIN, startPluginHarness, type IntrospectionAnswer, type PluginHarness } from '../src/plugin-harness.ts';
 import { rawRequest } from '../src/raw-http.ts';
 
@@ -14,26 +13,7 @@ import { rawRequest } from '../src/raw-http.ts';
  * connection the endpoint drops without answering.
  */
 
-interface Step {
-  request: { headers: Record<string, string> };
-  clock?: number;
-  introspection: null | { status: number; headers: Record<string, string>; body: string } | { network_error: string };
-  expect_introspection_request?: { method: string; headers: Record<string, string>; body: string };
-  expect: {
-    status: number | null;
-    headers?: Record<string, string>;
-    body_json?: unknown;
-    upstream_authorization?: string;
-    introspection_calls: number;
-  };
-}
-
-interface Vectors {
-  config: Record<string, unknown>;
-  vectors: { name: string; config_overrides?: Record<string, unknown>; steps: Step[] }[];
-}
-
-const document = JSON.parse(readFileSync(join(REPO_ROOT, 'kong/phantom-token-vectors.json'), 'utf8')) as Vectors;
+const document = readPhantomTokenVectors();
 const unavailable = nginxUnavailable();
 const routeOf = (index: number) => `vector-${index}`;
 const endpointPath = new URL(String(document.config.introspection_endpoint)).pathname;
