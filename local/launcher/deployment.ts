@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createLogger, errorFields, loadConfig, type Logger } from '@mcp-demo/service-kit';
 import { startGateway } from '../gateway/index.ts';
 import { createLauncherLogger } from './launcher-log.ts';
-import { assertPortsFree, pickFreePorts } from './ports.ts';
+import { assertFetchablePorts, assertPortsFree, pickFreePorts } from './ports.ts';
 import { superviseService, type RestartPolicy, type ServiceFailure, type SupervisedService } from './supervisor.ts';
 import { describeTopology, launcherSchema, PORT_NAMES, REPO_ROOT, type Endpoints, type LauncherSettings, type Ports } from './topology.ts';
 
@@ -93,9 +93,14 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
 
   const owners = new Map<string, string>();
   for (const service of topology.services) for (const port of service.ports) owners.set(port, service.name);
-  await assertPortsFree(
-    PORT_NAMES.map((name) => ({ port: settings[name], purpose: `${owners.get(name) ?? 'gateway'}, set ${name} to change it` })),
-  );
+  const portUses = PORT_NAMES.map((name) => ({
+    name,
+    port: settings[name],
+    purpose: `${owners.get(name) ?? 'gateway'}, set ${name} to change it`,
+  }));
+  // Every port but SMTP's is spoken to over HTTP by fetch clients.
+  assertFetchablePorts(portUses.filter(({ name }) => name !== 'SMTP_PORT'));
+  await assertPortsFree(portUses);
 
   const logFile = (name: string) => resolve(logDir, `${name}.log`);
   const logger = createLauncherLogger(logFile('launcher'), settings.LOG_LEVEL, options.console);

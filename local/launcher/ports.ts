@@ -12,6 +12,27 @@ function bind(port: number, host: string): Promise<Server> {
 const close = (server: Server) => new Promise<void>((done) => server.close(() => done()));
 
 /**
+ * The Fetch standard's "bad ports" (fetch.spec.whatwg.org, "block bad port"),
+ * as Node's fetch (undici, lib/web/fetch/constants.js) refuses them: a
+ * service on one of these could never be reached by the health checks, the
+ * gateway's clients or the MCP clients, so the launcher refuses them up front.
+ */
+const FETCH_BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113,
+  115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556,
+  563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
+  6668, 6669, 6679, 6697, 10080,
+]);
+
+/** Refuses, naming the setting, an HTTP port that fetch clients refuse to connect to. */
+export function assertFetchablePorts(ports: Array<{ port: number; purpose: string }>): void {
+  const bad = ports.filter(({ port }) => FETCH_BAD_PORTS.has(port));
+  if (bad.length === 0) return;
+  const list = bad.map(({ port, purpose }) => `${port} (${purpose})`).join(', ');
+  throw new Error(`port ${list} is one that fetch clients refuse to connect to (the Fetch standard's "bad ports"); choose another port`);
+}
+
+/**
  * Fails fast, before anything starts, when a port is taken: a half-started
  * stack whose last service cannot bind is harder to understand than a clear
  * message naming the port and its owner-to-be.

@@ -105,6 +105,23 @@ describe('startLocalDeployment', () => {
     }
   });
 
+  it('refuses a port that fetch clients refuse (a Fetch "bad port"), naming its setting, before anything starts', async () => {
+    const free = await pickFreePorts(10);
+    const env = {
+      DEPLOY_DIR: tempDeployDir(),
+      GATEWAY_MCP_PORT: '6000',
+      ...Object.fromEntries(
+        ['GATEWAY_API_PORT', 'GATEWAY_LOGIN_PORT', 'GATEWAY_MAIL_PORT', 'GATEWAY_CLIENT_PORT', 'MCP_SERVER_PORT', 'STOCKS_API_PORT', 'CLIENT_METADATA_PORT', 'AUTHORIZATION_SERVER_PORT', 'SMTP_PORT', 'MAILDEV_WEB_PORT'].map(
+          (name, index) => [name, String(free[index])],
+        ),
+      ),
+    };
+    await expect(startLocalDeployment({ env })).rejects.toThrow(
+      'port 6000 (gateway, set GATEWAY_MCP_PORT to change it) is one that fetch clients refuse to connect to',
+    );
+    for (const port of free) expect(await listening(port)).toBe(false);
+  });
+
   it('starts every service, writes the endpoints file and the logs, and stops everything', async () => {
     const deployDir = tempDeployDir();
     const progress: string[] = [];
