@@ -61,6 +61,16 @@ function clientAddress(req: IncomingMessage): string {
 }
 
 /** The request listener of one virtual host: route, run the plugins, proxy. */
+// MCP 2026-07-28 clients name the JSON-RPC method and the tool in headers,
+// so the access log says what was called without reading the body. Only
+// plain identifiers are logged: a header is the client's text, not ours.
+const MCP_IDENTIFIER = /^[A-Za-z0-9_./-]{1,128}$/;
+
+function mcpHeader(req: IncomingMessage, name: 'mcp-method' | 'mcp-name'): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && MCP_IDENTIFIER.test(value) ? value : undefined;
+}
+
 export function createRequestHandler(context: HandlerContext): RequestListener {
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger, noteRoute: (name: string) => void) => {
     if (Buffer.byteLength(req.url ?? '') > MAX_REQUEST_TARGET_BYTES) {
@@ -179,7 +189,8 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       // Only the path: query strings can carry authorization codes.
       const path = splitTarget(req.url)?.path;
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
-      log.info({ method: req.method, path, route, status: res.statusCode, completed: res.writableFinished, durationMs }, 'request completed');
+      const mcp = { mcpMethod: mcpHeader(req, 'mcp-method'), mcpName: mcpHeader(req, 'mcp-name') };
+      log.info({ method: req.method, path, route, ...mcp, status: res.statusCode, completed: res.writableFinished, durationMs }, 'request completed');
     });
     handle(req, res, requestId, log, (name) => (route = name)).catch((error: unknown) => {
       log.error(errorFields(error), 'request failed inside the gateway');

@@ -59,4 +59,16 @@ describe('errors inside the gateway', () => {
     expect(text).not.toContain('error-logging.test.ts');
     expect(text).not.toContain('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0');
   });
+
+  it('records the MCP method and tool names of the request headers in the access line, and only plain identifiers', async () => {
+    await send(`${server.origin}/`, { headers: { 'mcp-method': 'tools/call', 'mcp-name': 'fetch-stock-prices' } });
+    await send(`${server.origin}/`, { headers: { 'mcp-method': 'tools/call', 'mcp-name': 'x", "admin": true' } });
+    // The access line is written when the server side closes, which may follow the reply.
+    const accessLines = () => lines.filter((line) => line.msg === 'request completed' && 'mcpMethod' in line);
+    await expect.poll(() => accessLines().length).toBe(2);
+    const access = accessLines();
+    expect(access.at(-2)).toMatchObject({ mcpMethod: 'tools/call', mcpName: 'fetch-stock-prices' });
+    expect(access.at(-1)).toMatchObject({ mcpMethod: 'tools/call' });
+    expect(access.at(-1)).not.toHaveProperty('mcpName');
+  });
 });
