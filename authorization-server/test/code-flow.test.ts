@@ -65,6 +65,25 @@ describe('authorization code flow with PKCE, e-mail OTP and consent', () => {
     expect(accessToken.split('.')).toHaveLength(1);
   });
 
+  it('uses the registered scope for a request without scope (RFC 6749 section 3.3), so the sign-in ends in a stocks/read token', async () => {
+    const client = await registerMcpClient(as.baseUrl);
+    const { verifier, challenge } = pkcePair();
+    const callback = await signIn(createBrowser(), as.baseUrl, authorizeUrl(as.baseUrl, { clientId: client.client_id, challenge, scope: null }), {
+      inbox,
+    });
+    expect(callback.searchParams.get('error')).toBeNull();
+    const code = callback.searchParams.get('code');
+    expect(code).toBeTruthy();
+    const { status, json } = await redeemCode(as.baseUrl, {
+      clientId: client.client_id,
+      clientSecret: client.client_secret as string,
+      code: code as string,
+      verifier,
+    });
+    expect(status).toBe(200);
+    expect(json.scope).toBe('stocks/read');
+  });
+
   it('gives the gateway the JWT form of the opaque token, cacheable for its remaining lifetime', async () => {
     const { client, token } = await obtainAccessToken(as.baseUrl, inbox, createBrowser(), { email: JANE });
     const before = Math.floor(Date.now() / 1000);

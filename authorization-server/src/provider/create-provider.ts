@@ -12,7 +12,7 @@ import { jwtIntrospection } from '../introspection/jwt-introspection.ts';
 import { SIGNING_ALGORITHM, type SigningKeys } from '../keys/signing-keys.ts';
 import { opaqueTokenClaims } from '../tokens/claims.ts';
 import { renderErrorPage } from '../views/error.ts';
-import { jsonNotFound, logProviderEvents, unauthorizedClientErrors } from './middleware.ts';
+import { jsonNotFound, logProviderEvents, registeredScopeByDefault, unauthorizedClientErrors } from './middleware.ts';
 import { INTERACTION_PATH, ROUTES } from './paths.ts';
 
 export interface ProviderSettings {
@@ -190,6 +190,7 @@ export function createProvider(settings: ProviderSettings): Provider {
   });
 
   provider.use(formPostPolicy());
+  provider.use(registeredScopeByDefault((clientId) => provider.Client.find(clientId)));
   provider.use(jsonNotFound());
   provider.use(unauthorizedClientErrors());
   provider.use(

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errorFields, type Logger } from '@mcp-demo/service-kit';
+import { ROUTES } from './paths.ts';
 
 type Next = () => Promise<unknown>;
 
@@ -23,6 +24,24 @@ export function unauthorizedClientErrors() {
     if (body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
       ctx.body = { error: 'unauthorized_client', error_description: 'the client is not allowed to use this grant type' };
     }
+  };
+}
+
+/**
+ * RFC 6749 §3.3: a request without `scope` is either processed with a
+ * pre-defined default or refused. The default here is the client's
+ * registered scope (for an MCP client, `stocks/read`), so nobody signs in
+ * and consents to a request that could only end in `access_denied`. A client
+ * with no registered scope is left to the provider's own checks.
+ */
+export function registeredScopeByDefault(findClient: (clientId: string) => Promise<{ scope?: string | undefined } | undefined>) {
+  return async function defaultScope(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+    const clientId = ctx.query.client_id;
+    if (ctx.method === 'GET' && ctx.path === ROUTES.authorization && ctx.query.scope === undefined && typeof clientId === 'string') {
+      const client = await findClient(clientId).catch(() => undefined);
+      if (client?.scope) ctx.query = { ...ctx.query, scope: client.scope };
+    }
+    await next();
   };
 }
 

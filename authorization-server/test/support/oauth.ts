@@ -52,7 +52,8 @@ export interface AuthorizeOptions {
   challenge?: string;
   challengeMethod?: string;
   resource?: string | null;
-  scope?: string;
+  /** null: no scope parameter. */
+  scope?: string | null;
   state?: string;
 }
 
@@ -61,7 +62,7 @@ export function authorizeUrl(baseUrl: string, options: AuthorizeOptions): string
   url.searchParams.set('client_id', options.clientId);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('redirect_uri', options.redirectUri ?? REDIRECT_URI);
-  url.searchParams.set('scope', options.scope ?? 'stocks/read');
+  if (options.scope !== null) url.searchParams.set('scope', options.scope ?? 'stocks/read');
   if (options.challenge) url.searchParams.set('code_challenge', options.challenge);
   if (options.challengeMethod ?? options.challenge) url.searchParams.set('code_challenge_method', options.challengeMethod ?? 'S256');
   if (options.resource !== null) url.searchParams.set('resource', options.resource ?? MCP_AUDIENCE);
