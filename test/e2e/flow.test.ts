@@ -6,6 +6,7 @@ import { describeScenarios } from './scenarios/index.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { connectWithSignIn, textOf, type SignedInClient } from './support/mcp-session.ts';
 import { decodeJwt } from 'jose';
+import { Client as CurrentRevisionClient, StreamableHTTPClientTransport as CurrentRevisionTransport } from '@modelcontextprotocol/client';
 
 /**
  * The seed's flow through the real gateway (serving kong/kong.yml), the real
@@ -78,6 +79,49 @@ describe('local profile, exactly', () => {
         jwks_uri: `${loginBase}/oauth/v2/oauth-anonymous/jwks`,
       });
       expect(metadata.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:token-exchange');
+    }
+  });
+});
+
+describe('MCP 2026-07-28 through the gateway', () => {
+  it('serves a current-revision client (SDK v2) without any fallback, with the token a 2025-11-25 client obtained', async () => {
+    const john = await signIn('john.doe@demo.example');
+    try {
+      const token = (await john.provider.tokens())?.access_token;
+      if (!token) throw new Error('no access token after sign-in');
+      const sent: Array<{ headers: Headers; body: { method?: string } }> = [];
+      const recording: typeof fetch = async (input, init) => {
+        const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string }) : {};
+        sent.push({ headers: new Headers(init?.headers), body });
+        return fetch(input, init);
+      };
+      const client = new CurrentRevisionClient({ name: 'e2e-current-revision', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(
+        new CurrentRevisionTransport(new URL(stack.endpoints.external.mcp), { requestInit: { headers: { Authorization: `Bearer ${token}` } }, fetch: recording }),
+      );
+      try {
+        const { tools } = await client.listTools();
+        expect(tools.map((tool) => tool.name).sort()).toEqual(['fetch-stock-price', 'fetch-stock-prices']);
+        const result = (await client.callTool({ name: 'fetch-stock-prices', arguments: {} })) as CallToolResult;
+        const list = stocksOf(result);
+        expect(list.region).toBe('USA');
+        expect(list.stocks.map((stock) => stock.id).sort()).toEqual(idsIn('USA'));
+      } finally {
+        await client.close();
+      }
+      const posts = sent.filter(({ body }) => body.method !== undefined);
+      expect(posts.map(({ body }) => body.method)).not.toContain('initialize');
+      expect(posts.map(({ body }) => body.method)).toEqual(expect.arrayContaining(['tools/list', 'tools/call']));
+      for (const { headers, body } of posts) {
+        expect(headers.get('mcp-protocol-version'), body.method).toBe('2026-07-28');
+        expect(headers.get('mcp-method'), body.method).toBe(body.method);
+      }
+      expect(posts.find(({ body }) => body.method === 'tools/call')?.headers.get('mcp-name')).toBe('fetch-stock-prices');
+      await stack.logsSettled();
+      const gatewayLines = stack.logLines('gateway').filter((line) => line.msg === 'request completed' && line.mcpMethod === 'tools/call');
+      expect(gatewayLines.at(-1)).toMatchObject({ mcpMethod: 'tools/call', mcpName: 'fetch-stock-prices', status: 200 });
+    } finally {
+      await john.close();
     }
   });
 });
