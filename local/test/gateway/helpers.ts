@@ -153,6 +153,40 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
 
+/**
+ * POSTs a body in two parts: "first;" at once, then, to end it, "arrived;"
+ * as soon as the upstream has seen the first part, or `<waitedLabel>;` after
+ * `waitMs`. The upstream echoes the whole body, so the answer tells whether
+ * the gateway streamed the body or held it until it was complete.
+ */
+export async function postInTwoParts(upstream: EchoUpstream, url: string, waitMs: number, waitedLabel: string): Promise<string> {
+  let firstPartArrived!: () => void;
+  const arrived = new Promise<void>((done) => (firstPartArrived = done));
+  upstream.respondWith((req, res) => {
+    let received = '';
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+      if (received.includes('first')) firstPartArrived();
+    });
+    req.on('end', () => res.end(received));
+  });
+  try {
+    const target = new URL(url);
+    return await new Promise<string>((done, fail) => {
+      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done(text));
+      });
+      req.on('error', fail);
+      req.write('first;');
+      void Promise.race([arrived.then(() => 'arrived'), sleep(waitMs).then(() => waitedLabel)]).then((outcome) => req.end(`${outcome};`));
+    });
+  } finally {
+    upstream.respondWith(undefined);
+  }
+}
+
 export interface IntrospectionAnswer {
   status: number;
   headers?: Record<string, string>;

@@ -1,10 +1,10 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/index.ts';
 import {
   closedPort,
   json,
   open,
+  postInTwoParts,
   quietLogger,
   send,
   sleep,
@@ -220,32 +220,7 @@ describe('proxying on the local profile', () => {
   });
 
   it('buffers request bodies as Kong does by default: the upstream sees nothing before the client has sent all', async () => {
-    let firstPartArrived!: () => void;
-    const arrived = new Promise<void>((done) => (firstPartArrived = done));
-    profile.mail.respondWith((req, res) => {
-      let received = '';
-      req.on('data', (chunk: Buffer) => {
-        received += chunk.toString();
-        if (received.includes('first')) firstPartArrived();
-      });
-      req.on('end', () => res.end(received));
-    });
-    try {
-      const target = new URL(profile.url('mail.demo.example', '/upload'));
-      const reply = new Promise<string>((done, fail) => {
-        const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false }, (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => done(text));
-        });
-        req.on('error', fail);
-        req.write('first;');
-        void Promise.race([arrived.then(() => 'arrived'), sleep(300).then(() => 'waited')]).then((outcome) => req.end(`${outcome};`));
-      });
-      expect(await reply).toBe('first;waited;');
-    } finally {
-      profile.mail.respondWith(undefined);
-    }
+    expect(await postInTwoParts(profile.mail, profile.url('mail.demo.example', '/upload'), 300, 'waited')).toBe('first;waited;');
   });
 
   it('answers 413 for a declared length above the limit without calling the upstream', async () => {

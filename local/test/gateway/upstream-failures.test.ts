@@ -1,9 +1,8 @@
-import { request } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/index.ts';
-import { json, quietLogger, send, sleep, startEchoUpstream, writeKongConfig, type EchoUpstream, type ReceivedRequest } from './helpers.ts';
+import { json, postInTwoParts, quietLogger, send, startEchoUpstream, writeKongConfig, type EchoUpstream, type ReceivedRequest } from './helpers.ts';
 
 /**
  * What the gateway does when an upstream misbehaves: closes kept-alive
@@ -174,31 +173,6 @@ describe('upstream failures and limits', () => {
   });
 
   it('streams the body upstream as it arrives on a route with request_buffering: false', async () => {
-    let firstPartArrived!: () => void;
-    const arrived = new Promise<void>((done) => (firstPartArrived = done));
-    echo.respondWith((req, res) => {
-      let received = '';
-      req.on('data', (chunk: Buffer) => {
-        received += chunk.toString();
-        if (received.includes('first')) firstPartArrived();
-      });
-      req.on('end', () => res.end(received));
-    });
-    try {
-      const target = new URL(`${gateway.urls['echo.test']}/stream`);
-      const reply = new Promise<string>((done, fail) => {
-        const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false }, (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => done(text));
-        });
-        req.on('error', fail);
-        req.write('first;');
-        void Promise.race([arrived.then(() => 'arrived'), sleep(2000).then(() => 'timed out')]).then((outcome) => req.end(`${outcome};`));
-      });
-      expect(await reply).toBe('first;arrived;');
-    } finally {
-      echo.respondWith(undefined);
-    }
+    expect(await postInTwoParts(echo, `${gateway.urls['echo.test']}/stream`, 2000, 'timed out')).toBe('first;arrived;');
   });
 });
