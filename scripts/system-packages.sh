@@ -7,11 +7,14 @@
 #   openssl                a throwaway CA for the plugin's TLS introspection test
 #   the static checker     the shell scripts are linted in test/static
 #   chromium               the browser tests drive a real headless Chromium
+#   postgresql             the authorization server's shared store in the
+#                          multi-node tests, started in a temporary directory
+#   wrk                    the benchmark's load generator (npm run bench)
 # Runs apt-get only when something is missing and we are root; otherwise it
 # says what to install and leaves the decision to the operator.
 set -euo pipefail
 
-packages=(lua-busted lua-cjson nginx libnginx-mod-http-lua openssl shellcheck chromium)
+packages=(lua-busted lua-cjson nginx libnginx-mod-http-lua openssl shellcheck chromium postgresql wrk)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
