@@ -8,7 +8,7 @@ import { endToEndHeaders, setForwardedHeaders, type HeaderMap } from './headers.
 import { escapePath, normalizePath } from './paths.ts';
 import { hasRequestBody, proxy, readLimitedBody, TOO_LARGE } from './proxy.ts';
 import type { Router } from './routing.ts';
-import { jsonResponse, kongError, RequestAborted, RequestBodyTooLarge, type Exchange, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
+import { jsonResponse, kongError, RequestAborted, RequestBodyTooLarge, type GatewayRequest, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
 
 /** What a route needs at run time: its plugins, in Kong's order, and where its upstream really is. */
 export interface RuntimeRoute {
@@ -97,7 +97,7 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
 
     let buffered: Promise<Buffer> | undefined;
     let replacement: Buffer | undefined;
-    const exchange: Exchange = {
+    const gatewayRequest: GatewayRequest = {
       method: req.method ?? 'GET',
       requestHeaders: req.headers,
       upstreamHeaders: {},
@@ -110,7 +110,7 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       log,
     };
     const filterHeaders = (headers: HeaderMap) => {
-      for (const plugin of route.plugins) plugin.headerFilter?.(exchange, headers);
+      for (const plugin of route.plugins) plugin.headerFilter?.(gatewayRequest, headers);
       if (headers['x-request-id'] === undefined) headers['x-request-id'] = requestId;
     };
     const answer = (response: PluginResponse) => {
@@ -139,11 +139,11 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       }
     };
     for (const plugin of route.plugins) {
-      if (!(await reading(async () => plugin.access?.(exchange)))) return;
+      if (!(await reading(async () => plugin.access?.(gatewayRequest)))) return;
     }
     // A plugin read the body, or the route buffers it as Kong does by
     // default: what goes upstream is the buffered (or replaced) one.
-    if (match.route.requestBuffering && hasRequestBody(req) && !(await reading(async () => void (await exchange.readBody())))) return;
+    if (match.route.requestBuffering && hasRequestBody(req) && !(await reading(async () => void (await gatewayRequest.readBody())))) return;
     const body = replacement ?? (buffered ? await buffered : undefined);
 
     const headers = endToEndHeaders(req.headersDistinct);
@@ -157,7 +157,7 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
     headers.host = match.route.preserveHost ? (req.headers.host ?? context.host) : route.upstreamHost;
     headers['x-request-id'] = requestId;
     if (body) headers['content-length'] = String(body.length);
-    Object.assign(headers, exchange.upstreamHeaders);
+    Object.assign(headers, gatewayRequest.upstreamHeaders);
 
     const failure = await proxy({
       req,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { appendHeader, deleteHeader, setHeader, type HeaderMap } from '../headers.ts';
-import type { Exchange, GatewayPlugin, PluginResponse } from './types.ts';
+import type { GatewayRequest, GatewayPlugin, PluginResponse } from './types.ts';
 
 /**
  * Kong's bundled cors plugin (priority 2000): answers preflights itself and
@@ -43,9 +43,9 @@ function normalizeOrigin(origin: string): string {
   }
 }
 
-function isPreflight(exchange: Exchange): boolean {
-  const headers = exchange.requestHeaders;
-  return exchange.method === 'OPTIONS' && Boolean(headers.origin) && Boolean(headers['access-control-request-method']);
+function isPreflight(gatewayRequest: GatewayRequest): boolean {
+  const headers = gatewayRequest.requestHeaders;
+  return gatewayRequest.method === 'OPTIONS' && Boolean(headers.origin) && Boolean(headers['access-control-request-method']);
 }
 
 /** Sets Access-Control-Allow-Origin; returns whether every origin is allowed ("*"). */
@@ -98,8 +98,8 @@ function allowCredentials(config: CorsConfig, headers: HeaderMap, allowAll: bool
   }
 }
 
-function answerPreflight(config: CorsConfig, exchange: Exchange): PluginResponse {
-  const request = exchange.requestHeaders;
+function answerPreflight(config: CorsConfig, gatewayRequest: GatewayRequest): PluginResponse {
+  const request = gatewayRequest.requestHeaders;
   const headers: HeaderMap = { 'content-length': '0' };
   const allowAll = allowOrigin(config, headers, request.origin, false);
   allowCredentials(config, headers, allowAll, request.origin, false);
@@ -122,14 +122,14 @@ export function corsPlugin(config: CorsConfig): GatewayPlugin {
   return {
     name: 'cors',
     priority: CORS_PRIORITY,
-    access(exchange) {
-      if (!isPreflight(exchange) || config.preflight_continue) return undefined;
-      return answerPreflight(config, exchange);
+    access(gatewayRequest) {
+      if (!isPreflight(gatewayRequest) || config.preflight_continue) return undefined;
+      return answerPreflight(config, gatewayRequest);
     },
-    headerFilter(exchange, headers) {
+    headerFilter(gatewayRequest, headers) {
       // Preflights were answered completely (or left to the upstream).
-      if (isPreflight(exchange)) return;
-      const requestOrigin = exchange.requestHeaders.origin;
+      if (isPreflight(gatewayRequest)) return;
+      const requestOrigin = gatewayRequest.requestHeaders.origin;
       const allowAll = allowOrigin(config, headers, requestOrigin, true);
       allowCredentials(config, headers, allowAll, requestOrigin, true);
       if (config.exposed_headers && config.exposed_headers.length > 0) {

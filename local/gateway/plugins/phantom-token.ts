@@ -227,10 +227,10 @@ export function phantomTokenPlugin(phantomToken: PhantomToken): GatewayPlugin {
   return {
     name: 'phantom-token',
     priority: PHANTOM_TOKEN_PRIORITY,
-    async access(exchange) {
-      const outcome = await phantomToken.authorize(exchange.requestHeaders.authorization, exchange.log);
+    async access(gatewayRequest) {
+      const outcome = await phantomToken.authorize(gatewayRequest.requestHeaders.authorization, gatewayRequest.log);
       if (outcome.action === 'forward') {
-        exchange.upstreamHeaders.authorization = outcome.authorization;
+        gatewayRequest.upstreamHeaders.authorization = outcome.authorization;
         return undefined;
       }
       const { action: _action, ...response } = outcome;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { setHeader, type HeaderMap } from '../headers.ts';
-import { kongError, type Exchange, type GatewayPlugin } from './types.ts';
+import { kongError, type GatewayRequest, type GatewayPlugin } from './types.ts';
 
 /**
  * Kong's bundled rate-limiting plugin (priority 910) with the `local`
@@ -112,7 +112,7 @@ export function rateLimitingPlugin(config: RateLimitingConfig, options: RateLimi
   const maxCounters = options.maxCounters ?? 100_000;
   const limits = PERIODS.flatMap((period) => (typeof config[period] === 'number' ? [{ period, limit: config[period] }] : []));
   const counters = new Map<string, Counter>();
-  const headersOf = new WeakMap<Exchange, HeaderMap>();
+  const headersOf = new WeakMap<GatewayRequest, HeaderMap>();
 
   const usage = (key: string, start: number) => {
     const counter = counters.get(key);
@@ -134,10 +134,10 @@ export function rateLimitingPlugin(config: RateLimitingConfig, options: RateLimi
   return {
     name: 'rate-limiting',
     priority: RATE_LIMITING_PRIORITY,
-    access(exchange) {
+    access(gatewayRequest) {
       // Kong counts with second precision (ngx.time()).
       const nowMs = Math.floor(now() / 1000) * 1000;
-      const caller = exchange.clientAddress;
+      const caller = gatewayRequest.clientAddress;
       const windows = limits.map(({ period, limit: allowed }) => {
         const start = periodStart(period, nowMs);
         const key = `${period} ${caller}`;
@@ -164,18 +164,18 @@ export function rateLimitingPlugin(config: RateLimitingConfig, options: RateLimi
       }
 
       if (stop !== undefined) {
-        if (config.hide_client_headers) return kongError(config.error_code, config.error_message, exchange.requestId);
+        if (config.hide_client_headers) return kongError(config.error_code, config.error_message, gatewayRequest.requestId);
         if (chosen) setHeader(headers, 'Retry-After', String(chosen.reset));
-        return kongError(config.error_code, config.error_message, exchange.requestId, headers);
+        return kongError(config.error_code, config.error_message, gatewayRequest.requestId, headers);
       }
-      if (!config.hide_client_headers) headersOf.set(exchange, headers);
+      if (!config.hide_client_headers) headersOf.set(gatewayRequest, headers);
 
       if (counters.size >= maxCounters) prune(nowMs);
       for (const window of windows) counters.set(window.key, { start: window.start, count: usage(window.key, window.start) + 1 });
       return undefined;
     },
-    headerFilter(exchange, responseHeaders) {
-      const headers = headersOf.get(exchange);
+    headerFilter(gatewayRequest, responseHeaders) {
+      const headers = headersOf.get(gatewayRequest);
       if (!headers) return;
       for (const [name, value] of Object.entries(headers)) responseHeaders[name] = value;
     },

@@ -109,14 +109,14 @@ export function requestTransformerPlugin(config: RequestTransformerConfig): Gate
   return {
     name: 'request-transformer',
     priority: REQUEST_TRANSFORMER_PRIORITY,
-    async access(exchange): Promise<PluginResponse | undefined> {
-      const contentType = exchange.requestHeaders['content-type'];
+    async access(gatewayRequest): Promise<PluginResponse | undefined> {
+      const contentType = gatewayRequest.requestHeaders['content-type'];
       const kind = bodyKindOf(contentType);
       if (kind === undefined || names.length === 0) return undefined;
       if (kind === 'multipart') {
-        return kongError(415, 'The local gateway does not transform multipart bodies; send JSON or a form', exchange.requestId);
+        return kongError(415, 'The local gateway does not transform multipart bodies; send JSON or a form', gatewayRequest.requestId);
       }
-      const body = await exchange.readBody();
+      const body = await gatewayRequest.readBody();
       if (body.length === 0) return undefined;
       const text = body.toString('utf8');
       let transformed: string | undefined;
@@ -124,10 +124,10 @@ export function requestTransformerPlugin(config: RequestTransformerConfig): Gate
         transformed = kind === 'json' ? removeFromJson(text, names) : removeFromForm(text, names);
       } catch (error) {
         if (!(error instanceof TransformFailed)) throw error;
-        exchange.log.warn({ plugin: 'request-transformer', reason: error.message }, 'request body not transformed');
-        return kongError(500, 'An unexpected error occurred', exchange.requestId);
+        gatewayRequest.log.warn({ plugin: 'request-transformer', reason: error.message }, 'request body not transformed');
+        return kongError(500, 'An unexpected error occurred', gatewayRequest.requestId);
       }
-      if (transformed !== undefined) exchange.replaceBody(Buffer.from(transformed, 'utf8'));
+      if (transformed !== undefined) gatewayRequest.replaceBody(Buffer.from(transformed, 'utf8'));
       return undefined;
     },
   };

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HeaderMap } from '../headers.ts';
 
 /** What plugins see of a request on its way through the gateway. */
-export interface Exchange {
+export interface GatewayRequest {
   readonly method: string;
   /** Headers as the client sent them. */
   readonly requestHeaders: IncomingHttpHeaders;
@@ -54,8 +54,8 @@ export interface PluginResponse {
 export interface GatewayPlugin {
   readonly name: string;
   readonly priority: number;
-  access?(exchange: Exchange): PluginResponse | undefined | Promise<PluginResponse | undefined>;
-  headerFilter?(exchange: Exchange, responseHeaders: HeaderMap): void;
+  access?(gatewayRequest: GatewayRequest): PluginResponse | undefined | Promise<PluginResponse | undefined>;
+  headerFilter?(gatewayRequest: GatewayRequest, responseHeaders: HeaderMap): void;
 }
 
 /**

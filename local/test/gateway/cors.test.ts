@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corsConfigSchema, corsPlugin } from '../../gateway/plugins/cors.ts';
-import type { Exchange } from '../../gateway/plugins/types.ts';
+import type { GatewayRequest } from '../../gateway/plugins/types.ts';
 import type { HeaderMap } from '../../gateway/headers.ts';
 import { json, quietLogger, send, startLocalProfile, type LocalProfile } from './helpers.ts';
 
@@ -81,7 +81,7 @@ describe('CORS for the MCP Inspector (kong.yml)', () => {
 });
 
 describe('cors plugin settings', () => {
-  const exchange = (method: string, headers: Record<string, string>): Exchange => ({
+  const gatewayRequest = (method: string, headers: Record<string, string>): GatewayRequest => ({
     method,
     requestHeaders: headers,
     upstreamHeaders: {},
@@ -92,9 +92,9 @@ describe('cors plugin settings', () => {
     log: quietLogger,
   });
   const preflightOf = (config: unknown, origin: string, extra: Record<string, string> = {}) =>
-    corsPlugin(corsConfigSchema.parse(config)).access?.(exchange('OPTIONS', { origin, 'access-control-request-method': 'GET', ...extra }));
+    corsPlugin(corsConfigSchema.parse(config)).access?.(gatewayRequest('OPTIONS', { origin, 'access-control-request-method': 'GET', ...extra }));
   const filtered = (config: unknown, headers: Record<string, string>, response: HeaderMap = {}) => {
-    corsPlugin(corsConfigSchema.parse(config)).headerFilter?.(exchange('GET', headers), response);
+    corsPlugin(corsConfigSchema.parse(config)).headerFilter?.(gatewayRequest('GET', headers), response);
     return response;
   };
 
@@ -139,6 +139,6 @@ describe('cors plugin settings', () => {
 
   it('treats OPTIONS without Access-Control-Request-Method as an ordinary request', () => {
     const plugin = corsPlugin(corsConfigSchema.parse({ origins: ['https://a.example'] }));
-    expect(plugin.access?.(exchange('OPTIONS', { origin: 'https://a.example' }))).toBeUndefined();
+    expect(plugin.access?.(gatewayRequest('OPTIONS', { origin: 'https://a.example' }))).toBeUndefined();
   });
 });

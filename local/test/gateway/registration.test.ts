@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitingConfigSchema, rateLimitingPlugin } from '../../gateway/plugins/rate-limiting.ts';
 import { removeFromForm, removeFromJson } from '../../gateway/plugins/request-transformer.ts';
-import type { Exchange, PluginResponse } from '../../gateway/plugins/types.ts';
+import type { GatewayRequest, PluginResponse } from '../../gateway/plugins/types.ts';
 import type { HeaderMap } from '../../gateway/headers.ts';
 import { json, quietLogger, send, sleep, startLocalProfile, type LocalProfile, type ReceivedRequest, type Reply } from './helpers.ts';
 
@@ -153,7 +153,7 @@ describe('the registration route of kong.yml', () => {
 });
 
 describe('rate-limiting windows and headers (Kong 3.9 semantics)', () => {
-  const exchangeFrom = (clientAddress: string): Exchange => ({
+  const requestFrom = (clientAddress: string): GatewayRequest => ({
     method: 'POST',
     requestHeaders: {},
     upstreamHeaders: {},
@@ -168,10 +168,10 @@ describe('rate-limiting windows and headers (Kong 3.9 semantics)', () => {
   let now = Date.UTC(2026, 0, 1, 10, 0, 50);
   const plugin = rateLimitingPlugin(rateLimitingConfigSchema.parse({ minute: 2, hour: 3, limit_by: 'ip' }), { now: () => now });
   const call = (address = '192.0.2.1') => {
-    const exchange = exchangeFrom(address);
-    const response = plugin.access?.(exchange) as PluginResponse | undefined;
+    const gatewayRequest = requestFrom(address);
+    const response = plugin.access?.(gatewayRequest) as PluginResponse | undefined;
     const headers: HeaderMap = {};
-    plugin.headerFilter?.(exchange, headers);
+    plugin.headerFilter?.(gatewayRequest, headers);
     return { response, headers };
   };
 
@@ -207,12 +207,12 @@ describe('rate-limiting windows and headers (Kong 3.9 semantics)', () => {
 
   it('hides the headers when told to, and uses the configured error', () => {
     const quiet = rateLimitingPlugin(rateLimitingConfigSchema.parse({ second: 1, hide_client_headers: true, error_code: 503, error_message: 'Slow down' }), { now: () => now });
-    const exchange = exchangeFrom('192.0.2.9');
-    expect(quiet.access?.(exchange)).toBeUndefined();
+    const gatewayRequest = requestFrom('192.0.2.9');
+    expect(quiet.access?.(gatewayRequest)).toBeUndefined();
     const headers: HeaderMap = {};
-    quiet.headerFilter?.(exchange, headers);
+    quiet.headerFilter?.(gatewayRequest, headers);
     expect(headers).toEqual({});
-    const refused = quiet.access?.(exchangeFrom('192.0.2.9')) as PluginResponse;
+    const refused = quiet.access?.(requestFrom('192.0.2.9')) as PluginResponse;
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body ?? '')).toEqual({ message: 'Slow down', request_id: 'request-1' });
     expect(refused.headers['retry-after']).toBeUndefined();
