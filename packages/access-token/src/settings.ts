@@ -41,6 +41,7 @@ export function accessTokenVariables(defaults: { audience: string; scope?: strin
     ALGORITHMS: algorithms,
     REQUIRED_SCOPE: env.text(defaults.scope ?? 'stocks/read').pipe(z.string().regex(SCOPE, 'must be space separated scope tokens (RFC 6749 section 3.3)')),
     CLOCK_TOLERANCE_SECONDS: env.seconds(5, 300),
+    VERIFIED_TOKEN_CACHE_ENTRIES: env.integer(10_000, { max: 1_000_000 }),
   };
 }
 
@@ -50,6 +51,7 @@ export interface AccessTokenVariables {
   ALGORITHMS: AsymmetricAlgorithm[];
   REQUIRED_SCOPE: string;
   CLOCK_TOLERANCE_SECONDS: number;
+  VERIFIED_TOKEN_CACHE_ENTRIES: number;
 }
 
 export function accessTokenPolicyOf(settings: AccessTokenVariables): AccessTokenPolicy {
@@ -59,5 +61,6 @@ export function accessTokenPolicyOf(settings: AccessTokenVariables): AccessToken
     algorithms: settings.ALGORITHMS,
     requiredScope: settings.REQUIRED_SCOPE,
     clockToleranceSeconds: settings.CLOCK_TOLERANCE_SECONDS,
+    verifiedTokenCacheEntries: settings.VERIFIED_TOKEN_CACHE_ENTRIES,
   };
 }

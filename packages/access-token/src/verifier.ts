@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createHashedTokenCache } from './token-cache.ts';
 
 /**
  * Only asymmetric algorithms may be configured. Accepting an HMAC algorithm
@@ -16,6 +17,23 @@ export interface AccessTokenPolicy {
   requiredScope: string;
   /** Seconds of clock skew tolerated for exp, nbf and iat. */
   clockToleranceSeconds: number;
+  /**
+   * How many verified tokens to remember (by digest) so that a client calling
+   * again with the same token costs no signature check; 0 or absent: none.
+   */
+  verifiedTokenCacheEntries?: number;
+}
+
+/**
+ * The longest a verification is reused, whatever the token's exp says: a key
+ * the issuer withdraws from its JWKS stops vouching for cached tokens after
+ * this long.
+ */
+export const VERIFIED_TOKEN_MAX_REUSE_SECONDS = 300;
+
+export interface VerifierOptions {
+  /** Epoch milliseconds; tests move it. */
+  now?: () => number;
 }
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -83,43 +101,65 @@ function describeFailure(error: unknown): string {
  * Builds a verifier around a key source. Production code passes a remote
  * JWKS (see `remoteKeySet`); tests may pass a local key set.
  */
-export function createAccessTokenVerifier(policy: AccessTokenPolicy, keys: JWTVerifyGetKey): AccessTokenVerifier {
+export function createAccessTokenVerifier(policy: AccessTokenPolicy, keys: JWTVerifyGetKey, options: VerifierOptions = {}): AccessTokenVerifier {
   for (const algorithm of policy.algorithms) {
     if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(algorithm)) {
       throw new Error(`algorithm ${algorithm} is not allowed for access token validation`);
     }
   }
   const required = policy.requiredScope.split(' ').filter(Boolean);
+  const now = options.now ?? Date.now;
+  const tolerance = policy.clockToleranceSeconds;
 
-  return {
-    async verify(token: string): Promise<AccessTokenClaims> {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keys, {
-          issuer: policy.issuer,
-          audience: policy.audience,
-          algorithms: [...policy.algorithms],
-          clockTolerance: policy.clockToleranceSeconds,
-          requiredClaims: ['sub', 'exp'],
-        }));
-      } catch (error) {
-        if (isKeySetFailure(error)) throw new AccessTokenError('unavailable', 'The token signing keys could not be fetched; try again later');
-        throw new AccessTokenError('invalid_token', describeFailure(error));
-      }
-      // jose compares iat with the clock only when a maximum token age is
-      // set, so without this a token stamped as issued in the future (by a
-      // misbehaving issuer or clock) would be accepted.
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + policy.clockToleranceSeconds) {
-        throw new AccessTokenError('invalid_token', NOT_YET_VALID);
-      }
-      const granted = scopesOf(payload);
-      const missing = required.filter((scope) => !granted.has(scope));
-      if (missing.length > 0) {
-        throw new AccessTokenError('insufficient_scope', `The access token lacks the required scope ${missing.join(' ')}`);
-      }
-      return { ...payload, scope: [...granted].join(' ') } as AccessTokenClaims;
-    },
+  const verifyNow = async (token: string): Promise<AccessTokenClaims> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: policy.issuer,
+        audience: policy.audience,
+        algorithms: [...policy.algorithms],
+        clockTolerance: tolerance,
+        currentDate: new Date(now()),
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      if (isKeySetFailure(error)) throw new AccessTokenError('unavailable', 'The token signing keys could not be fetched; try again later');
+      throw new AccessTokenError('invalid_token', describeFailure(error));
+    }
+    // jose compares iat with the clock only when a maximum token age is
+    // set, so without this a token stamped as issued in the future (by a
+    // misbehaving issuer or clock) would be accepted.
+    if (typeof payload.iat === 'number' && payload.iat > now() / 1000 + tolerance) {
+      throw new AccessTokenError('invalid_token', NOT_YET_VALID);
+    }
+    const granted = scopesOf(payload);
+    const missing = required.filter((scope) => !granted.has(scope));
+    if (missing.length > 0) {
+      throw new AccessTokenError('insufficient_scope', `The access token lacks the required scope ${missing.join(' ')}`);
+    }
+    // Frozen: with the cache, callers with the same token share this object.
+    return Object.freeze({ ...payload, scope: [...granted].join(' ') }) as AccessTokenClaims;
   };
+
+  const cacheEntries = policy.verifiedTokenCacheEntries ?? 0;
+  if (cacheEntries === 0) return { verify: verifyNow };
+
+  // Keyed by the token's digest, so a token that differs in any byte (a
+  // tampered signature included) is a different key and is verified in full.
+  // A hit is served only inside the window the verification itself would
+  // accept: from nbf (and iat) less the tolerance, and never at or past exp,
+  // nor longer than VERIFIED_TOKEN_MAX_REUSE_SECONDS after the check.
+  const cache = createHashedTokenCache<AccessTokenClaims>({ maxEntries: cacheEntries, now });
+  const verifyOnce = async (token: string) => {
+    const claims = await verifyNow(token);
+    const notBefore = Math.max(claims.nbf ?? -Infinity, claims.iat ?? -Infinity);
+    return {
+      value: claims,
+      usableFrom: Number.isFinite(notBefore) ? (notBefore - tolerance) * 1000 : undefined,
+      usableUntil: Math.min((claims.exp as number) * 1000, now() + VERIFIED_TOKEN_MAX_REUSE_SECONDS * 1000),
+    };
+  };
+  return { verify: (token) => cache.resolve(token, () => verifyOnce(token)) };
 }
 
 /**

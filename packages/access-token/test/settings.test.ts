@@ -17,7 +17,7 @@ function problemsOf(variables: Record<string, string>): readonly string[] {
 }
 
 describe('access token variables', () => {
-  it('default to PS256, stocks/read and 5 s of clock tolerance, and make a policy', () => {
+  it('default to PS256, stocks/read, 5 s of clock tolerance and 10,000 remembered tokens, and make a policy', () => {
     const settings = loadConfig('svc', schema, required);
     expect(accessTokenPolicyOf(settings)).toEqual({
       issuer: required.ISSUER,
@@ -25,6 +25,7 @@ describe('access token variables', () => {
       algorithms: ['PS256'],
       requiredScope: 'stocks/read',
       clockToleranceSeconds: 5,
+      verifiedTokenCacheEntries: 10_000,
     });
     expect(settings.JWKS_URI).toBe(required.JWKS_URI);
   });
@@ -36,6 +37,7 @@ describe('access token variables', () => {
     ['REQUIRED_SCOPE', 'stocks/read  "x"', /^REQUIRED_SCOPE: must be space separated scope tokens/],
     ['CLOCK_TOLERANCE_SECONDS', '301', /^CLOCK_TOLERANCE_SECONDS: must be at most 300/],
     ['JWKS_URI', 'file:///etc/passwd', /^JWKS_URI: must be an http or https URL/],
+    ['VERIFIED_TOKEN_CACHE_ENTRIES', '-1', /^VERIFIED_TOKEN_CACHE_ENTRIES: must be at least 0/],
   ])('name %s when it is %j', (variable, value, problem) => {
     expect(problemsOf({ ...required, [variable]: value })).toEqual([expect.stringMatching(problem)]);
   });
