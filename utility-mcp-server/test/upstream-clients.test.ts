@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStocksApiClient, type StocksApiClient } from '../src/api/stocks-client.ts';
-import { basicCredentials, createTokenExchangeClient, type TokenExchangeClient } from '../src/oauth/token-exchange.ts';
+import { createTokenExchangeClient, type TokenExchangeClient } from '../src/oauth/token-exchange.ts';
 import { UpstreamError } from '../src/upstream/errors.ts';
 import { startCannedServer, type CannedServer } from './support/canned-server.ts';
 
@@ -17,13 +17,6 @@ function unsignedJwt(claims: Record<string, unknown>): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'PS256' })}.${part(claims)}.signature`;
 }
-
-describe('client_secret_basic credentials', () => {
-  it('form-encodes id and secret before base64 (RFC 6749 section 2.3.1)', () => {
-    const header = basicCredentials('mcp server', 'a:b/c%d+é');
-    expect(Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8')).toBe('mcp+server:a%3Ab%2Fc%25d%2B%C3%A9');
-  });
-});
 
 describe('token exchange client', () => {
   let endpoint: CannedServer;

@@ -1,12 +1,21 @@
+import { createHashedTokenCache } from '@mcp-demo/access-token';
+
 /**
- * The JWTs obtained by introspection, keyed by a hash of the opaque token so
- * that no token is ever held in the clear. Entries expire on their own clock
- * and the number of entries is bounded: past the bound, expired entries go
- * first, then the oldest.
+ * The JWTs obtained by introspection, on the deployment's one hashed-token
+ * cache (`@mcp-demo/access-token`). Callers pass the cache key the Kong
+ * plugin uses (`phantom:` and the token's SHA-256, see `cacheKey`), so no
+ * token is ever held in the clear. Entries expire on their own clock and the
+ * number of entries is bounded: past the bound, the least recently used goes.
  */
 export interface TokenCache {
   get(key: string): string | undefined;
   set(key: string, jwt: string, ttlSeconds: number): void;
+  /**
+   * The remembered JWT for a key or, when there is none, what `introspect`
+   * answers: concurrent requests for the same key share one introspection,
+   * a JWT is remembered for `ttlSeconds`, anything else only shared.
+   */
+  resolve<Outcome extends { jwt?: string }>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>): Promise<Outcome | { jwt: string }>;
   readonly size: number;
 }
 
@@ -19,36 +28,22 @@ export interface TokenCacheOptions {
 export const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
 
 export function createTokenCache({ maxEntries = DEFAULT_MAX_CACHE_ENTRIES, now = Date.now }: TokenCacheOptions = {}): TokenCache {
-  const entries = new Map<string, { jwt: string; expiresAt: number }>();
-
-  const evict = () => {
-    const time = now();
-    for (const [key, entry] of entries) if (entry.expiresAt <= time) entries.delete(key);
-    while (entries.size >= maxEntries) {
-      const oldest = entries.keys().next();
-      if (oldest.done) break;
-      entries.delete(oldest.value);
-    }
-  };
+  // The keys handed in are digests already, so they are used as they are.
+  const cache = createHashedTokenCache<{ jwt?: string }>({ maxEntries, now, keyOf: (key) => key });
+  const until = (ttlSeconds: number) => (ttlSeconds > 0 ? now() + ttlSeconds * 1000 : undefined);
 
   return {
-    get(key) {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= now()) {
-        entries.delete(key);
-        return undefined;
-      }
-      return entry.jwt;
-    },
-    set(key, jwt, ttlSeconds) {
-      if (ttlSeconds <= 0) return;
-      entries.delete(key);
-      if (entries.size >= maxEntries) evict();
-      entries.set(key, { jwt, expiresAt: now() + ttlSeconds * 1000 });
+    get: (key) => cache.get(key)?.jwt,
+    set: (key, jwt, ttlSeconds) => cache.remember(key, { value: { jwt }, usableUntil: until(ttlSeconds) }),
+    resolve<Outcome extends { jwt?: string }>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>) {
+      // What comes back is either this call's outcome, one shared from a call in flight, or a remembered { jwt }.
+      return cache.resolve(key, async () => {
+        const { outcome, ttlSeconds } = await introspect();
+        return { value: outcome, usableUntil: outcome.jwt === undefined ? undefined : until(ttlSeconds) };
+      }) as Promise<Outcome | { jwt: string }>;
     },
     get size() {
-      return entries.size;
+      return cache.size;
     },
   };
 }

@@ -14,3 +14,4 @@ export {
 export { createHashedTokenCache, tokenDigest, type HashedTokenCache, type HashedTokenCacheOptions, type Produced } from './token-cache.ts';
 export { requireAccessToken, type ProtectOptions } from './middleware.ts';
 export { accessTokenPolicyOf, accessTokenVariables, type AccessTokenVariables } from './settings.ts';
+export { basicCredentials } from './client-credentials.ts';

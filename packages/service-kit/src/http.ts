@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { logRequestCompleted, pathOf, requestIdOf } from './access-log.ts';
 import { errorFields } from './logger.ts';
 
 /** An error whose status, code and message are safe to show to a client. */
@@ -28,8 +28,6 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ code, message } satisfies ErrorBody);
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
 declare module 'express-serve-static-core' {
   interface Locals {
     requestId: string;
@@ -45,22 +43,15 @@ declare module 'express-serve-static-core' {
  */
 export function requestContext(logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const started = process.hrtime.bigint();
-    // Captured now: routers rewrite req.url while they run, and the query
-    // string is left out on purpose.
-    const path = req.originalUrl.split('?')[0];
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    const startedAt = performance.now();
+    // Captured now: routers rewrite req.url while they run.
+    const path = pathOf(req.originalUrl);
+    const log = logger.child({ requestId });
     res.locals.requestId = requestId;
-    res.locals.log = logger.child({ requestId });
+    res.locals.log = log;
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      res.locals.log.info(
-        { method: req.method, path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },
-        'request completed',
-      );
-    });
+    res.on('finish', () => logRequestCompleted(log, { method: req.method, path, status: res.statusCode, startedAt }));
     next();
   };
 }

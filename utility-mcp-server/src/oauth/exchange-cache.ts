@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHashedTokenCache } from '@mcp-demo/access-token';
 import type { ExchangedToken } from './token-exchange.ts';
 
 export interface ExchangeCacheOptions {
-  /** Upper bound on remembered tokens; the oldest entry makes room for a new one. 0 turns caching off. */
+  /** Upper bound on remembered tokens; the least recently used entry makes room for a new one. 0 turns caching off. */
   maxEntries: number;
   /** An exchanged token stops being handed out this many seconds before it expires. */
   expiryMarginSeconds: number;
@@ -23,63 +23,28 @@ export interface ExchangeCache {
   readonly size: number;
 }
 
-interface Entry {
-  accessToken: string;
-  /** Epoch seconds after which the entry is not used any more. */
-  usableUntil: number;
-}
-
 /**
- * Keys are SHA-256 digests of the subject tokens: a heap dump or a debug
- * print of the cache must not hand out bearer tokens that the MCP server
- * received. Failed exchanges are never remembered, so the next call retries.
+ * Built on the shared hashed-token cache: keys are SHA-256 digests of the
+ * subject tokens (a heap dump or a debug print of the cache must not hand out
+ * bearer tokens the MCP server received), concurrent calls share one exchange,
+ * and failed exchanges are never remembered, so the next call retries.
  */
 export function createExchangeCache(exchange: (subjectToken: string) => Promise<ExchangedToken>, options: ExchangeCacheOptions): ExchangeCache {
-  const now = options.now ?? (() => Date.now() / 1000);
-  const entries = new Map<string, Entry>();
-  const inFlight = new Map<string, Promise<ExchangedToken>>();
+  const nowSeconds = options.now ?? (() => Date.now() / 1000);
+  const cache = createHashedTokenCache<string>({ maxEntries: options.maxEntries, now: () => nowSeconds() * 1000 });
 
-  const keyOf = (subjectToken: string) => createHash('sha256').update(subjectToken, 'utf8').digest('base64url');
-
-  const remember = (key: string, exchanged: ExchangedToken) => {
-    if (options.maxEntries === 0 || exchanged.expiresAt === undefined) return;
-    const usableUntil = exchanged.expiresAt - options.expiryMarginSeconds;
-    // A token already inside the margin is still good for the call that asked for it, not for later ones.
-    if (usableUntil <= now()) return;
-    entries.delete(key);
-    // Maps iterate in insertion order, so the first key is the oldest entry.
-    for (const oldest of entries.keys()) {
-      if (entries.size < options.maxEntries) break;
-      entries.delete(oldest);
-    }
-    entries.set(key, { accessToken: exchanged.accessToken, usableUntil });
+  const exchangeOnce = async (subjectToken: string) => {
+    const exchanged = await exchange(subjectToken);
+    // A token already inside the margin is still good for the calls waiting for it, not for later ones.
+    const usableUntil = exchanged.expiresAt === undefined ? undefined : (exchanged.expiresAt - options.expiryMarginSeconds) * 1000;
+    return { value: exchanged.accessToken, usableUntil };
   };
 
   return {
-    async accessTokenFor(subjectToken) {
-      const key = keyOf(subjectToken);
-      const cached = entries.get(key);
-      if (cached) {
-        if (cached.usableUntil > now()) return cached.accessToken;
-        entries.delete(key);
-      }
-      let pending = inFlight.get(key);
-      if (!pending) {
-        pending = exchange(subjectToken)
-          .then((exchanged) => {
-            remember(key, exchanged);
-            return exchanged;
-          })
-          .finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
-      }
-      return (await pending).accessToken;
-    },
-    forget(subjectToken) {
-      entries.delete(keyOf(subjectToken));
-    },
+    accessTokenFor: (subjectToken) => cache.resolve(subjectToken, () => exchangeOnce(subjectToken)),
+    forget: (subjectToken) => cache.forget(subjectToken),
     get size() {
-      return entries.size;
+      return cache.size;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { basicCredentials } from '@mcp-demo/access-token';
 import type { ClientAuthMethod } from '../config.ts';
 import { safeUpstreamText, UpstreamError } from '../upstream/errors.ts';
 import { createUpstreamPool, parseJson, requestTarget, requestText, type UpstreamAnswer } from '../upstream/pool.ts';
@@ -24,16 +25,6 @@ export interface ExchangedToken {
 export interface TokenExchangeClient {
   exchange(subjectToken: string): Promise<ExchangedToken>;
   close(): Promise<void>;
-}
-
-/**
- * RFC 6749 section 2.3.1: the client id and secret are each encoded with
- * application/x-www-form-urlencoded before they are joined with ':' and
- * base64-encoded, so a ':' or '%' in a secret survives the round trip.
- */
-export function basicCredentials(clientId: string, clientSecret: string): string {
-  const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice('v='.length);
-  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`, 'utf8').toString('base64')}`;
 }
 
 /** The exp claim of a JWT, read without verification: it only bounds how long we cache the token. */
