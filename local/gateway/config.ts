@@ -5,6 +5,7 @@ import { corsConfigSchema, type CorsConfig } from './plugins/cors.ts';
 import { phantomTokenConfigSchema, type PhantomTokenConfig } from './plugins/phantom-token.ts';
 import { rateLimitingConfigSchema, type RateLimitingConfig } from './plugins/rate-limiting.ts';
 import { requestTransformerConfigSchema, type RequestTransformerConfig } from './plugins/request-transformer.ts';
+import { MAX_INTEGER } from './limits.ts';
 
 /**
  * Reads a Kong 3.x declarative configuration and keeps it only if every key
@@ -20,11 +21,31 @@ export type PluginDefinition =
   | { name: 'rate-limiting'; config: RateLimitingConfig; at: string }
   | { name: 'request-transformer'; config: RequestTransformerConfig; at: string };
 
+/** One target of a Kong upstream: "host:port" as kong.yml names it (port 8000 when left out, as in Kong). */
+export interface TargetDefinition {
+  host: string;
+  port: number;
+  /** Share of the requests relative to the other targets; 0 takes the target out of rotation. */
+  weight: number;
+}
+
+/** A Kong upstream: a virtual host name that services use in place of a real host, balanced over targets. */
+export interface UpstreamDefinition {
+  name: string;
+  targets: TargetDefinition[];
+  at: string;
+}
+
 export interface ServiceDefinition {
   name: string;
   protocol: 'http' | 'https';
+  /** A host name, or the name of one of kong.yml's upstreams (then `upstream` is set). */
   host: string;
   port: number;
+  /** The upstream `host` names, when it names one: its targets are balanced instead of `host:port`. */
+  upstream: UpstreamDefinition | undefined;
+  /** Kong's retries: further attempts, each on the next target, after a failed connection. Default 5. */
+  retries: number;
   /** undefined: no path, which Kong treats as "/". */
   path: string | undefined;
   connectTimeoutMs: number;
@@ -51,6 +72,7 @@ export interface RouteDefinition {
 
 export interface KongConfig {
   file: string;
+  upstreams: UpstreamDefinition[];
   services: ServiceDefinition[];
   routes: RouteDefinition[];
 }
@@ -65,8 +87,6 @@ export class KongConfigError extends Error {
   }
 }
 
-// Kong's integer fields stop at 2^31 - 2.
-const MAX_INTEGER = 2_147_483_646;
 const timeout = z.int().min(1).max(MAX_INTEGER).default(60_000);
 const tags = z.array(z.string()).optional();
 
@@ -116,6 +136,24 @@ const route = z.strictObject({
   tags,
 });
 
+// Kong 3.9 upstreams (kong/db/schema/entities/upstreams.lua and targets.lua)
+// with the round-robin balancer only; health checks, hashing and the other
+// algorithms are not implemented by the local gateway and so refused.
+const TARGET = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/;
+const upstreamTarget = z.strictObject({
+  target: z.string().regex(TARGET, { error: 'a target is "<host>" or "<host>:<port>"' }),
+  weight: z.int().min(0).max(65535).default(100),
+  tags,
+});
+
+const upstream = z.strictObject({
+  name: hostname,
+  algorithm: z.literal('round-robin', { error: 'only the round-robin algorithm is supported by the local gateway' }).default('round-robin'),
+  slots: z.int().min(10).max(65536).default(10000),
+  targets: z.array(upstreamTarget).default([]),
+  tags,
+});
+
 const service = z
   .strictObject({
     name: z.string().min(1),
@@ -127,6 +165,7 @@ const service = z
     connect_timeout: timeout,
     write_timeout: timeout,
     read_timeout: timeout,
+    retries: z.int().min(0).max(32767).default(5),
     routes: z.array(route).default([]),
     plugins: z.array(pluginEntry).default([]),
     tags,
@@ -142,6 +181,7 @@ const service = z
 
 const document = z.strictObject({
   _format_version: z.literal('3.0', { error: '_format_version must be "3.0"' }),
+  upstreams: z.array(upstream).default([]),
   services: z.array(service).default([]),
   // Global plugins; scoping them with route/service/consumer keys is not supported.
   plugins: z.array(pluginEntry).default([]),
@@ -242,6 +282,23 @@ function mergePlugins(...levels: PluginDefinition[][]): PluginDefinition[] {
   return [...byName.values()];
 }
 
+function parseUpstreams(entries: z.output<typeof upstream>[], located: Located, problems: string[]): Map<string, UpstreamDefinition> {
+  const byName = new Map<string, UpstreamDefinition>();
+  entries.forEach((entry, index) => {
+    const path: Path = ['upstreams', index];
+    if (byName.has(entry.name)) problems.push(located.problem([...path, 'name'], `upstream name "${entry.name}" is used twice`));
+    const targets = entry.targets.map((target) => {
+      const [, host = '', port] = TARGET.exec(target.target) ?? [];
+      return { host: host.toLowerCase(), port: port === undefined ? 8000 : Number(port), weight: target.weight };
+    });
+    targets.forEach((target, targetIndex) => {
+      if (target.port < 1 || target.port > 65535) problems.push(located.problem([...path, 'targets', targetIndex, 'target'], 'the port must be between 1 and 65535'));
+    });
+    byName.set(entry.name, { name: entry.name, targets, at: formatPath(path) });
+  });
+  return byName;
+}
+
 function serviceTarget(value: z.output<typeof service>): Pick<ServiceDefinition, 'protocol' | 'host' | 'port' | 'path'> {
   if (value.url !== undefined) {
     const url = new URL(value.url);
@@ -274,6 +331,7 @@ export function parseKongConfig(text: string, file: string): KongConfig {
 
   const problems: string[] = [];
   const globalPlugins = parsePlugins(parsed.data.plugins, ['plugins'], located, problems);
+  const upstreams = parseUpstreams(parsed.data.upstreams, located, problems);
   const services: ServiceDefinition[] = [];
   const routes: RouteDefinition[] = [];
   const serviceNames = new Set<string>();
@@ -284,9 +342,12 @@ export function parseKongConfig(text: string, file: string): KongConfig {
     const servicePath: Path = ['services', serviceIndex];
     if (serviceNames.has(serviceEntry.name)) problems.push(located.problem([...servicePath, 'name'], `service name "${serviceEntry.name}" is used twice`));
     serviceNames.add(serviceEntry.name);
+    const target = serviceTarget(serviceEntry);
     const definition: ServiceDefinition = {
       name: serviceEntry.name,
-      ...serviceTarget(serviceEntry),
+      ...target,
+      upstream: upstreams.get(target.host),
+      retries: serviceEntry.retries,
       connectTimeoutMs: serviceEntry.connect_timeout,
       writeTimeoutMs: serviceEntry.write_timeout,
       readTimeoutMs: serviceEntry.read_timeout,
@@ -325,7 +386,7 @@ export function parseKongConfig(text: string, file: string): KongConfig {
   });
 
   if (problems.length > 0) throw new KongConfigError(file, problems);
-  return { file, services, routes };
+  return { file, upstreams: [...upstreams.values()], services, routes };
 }
 
 export function loadKongConfig(file: string): KongConfig {

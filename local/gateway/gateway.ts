@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-import { errorFields } from '@mcp-demo/service-kit';
+import { errorFields, logRequestCompleted, requestIdOf } from '@mcp-demo/service-kit';
+import type { Balancer } from './balancer.ts';
 import type { RouteDefinition } from './config.ts';
 import { endToEndHeaders, setForwardedHeaders, type HeaderMap } from './headers.ts';
 import { escapePath, normalizePath } from './paths.ts';
@@ -10,13 +9,11 @@ import { hasRequestBody, proxy, readLimitedBody, TOO_LARGE } from './proxy.ts';
 import type { Router } from './routing.ts';
 import { jsonResponse, kongError, RequestAborted, RequestBodyTooLarge, type GatewayRequest, type GatewayPlugin, type PluginResponse } from './plugins/types.ts';
 
-/** What a route needs at run time: its plugins, in Kong's order, and where its upstream really is. */
+/** What a route needs at run time: its plugins, in Kong's order, and where its upstream's targets really are. */
 export interface RuntimeRoute {
   plugins: GatewayPlugin[];
-  dispatcher: Dispatcher;
-  origin: string;
-  /** Host header for the upstream unless the route preserves the client's. */
-  upstreamHost: string;
+  balancer: Balancer;
+  retries: number;
   writeTimeoutMs: number;
   readTimeoutMs: number;
 }
@@ -30,8 +27,6 @@ export interface HandlerContext {
   bodyLimitBytes: number;
   logger: Logger;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 // nginx (Kong) reads the request line into one of its
 // large_client_header_buffers, 8 KB by default, and answers 414 beyond.
@@ -154,7 +149,9 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       rawPath: target.path,
       prefix: match.prefix,
     });
-    headers.host = match.route.preserveHost ? (req.headers.host ?? context.host) : route.upstreamHost;
+    // Without preserve_host each target gets its own host name (see proxy).
+    if (match.route.preserveHost) headers.host = req.headers.host ?? context.host;
+    else delete headers.host;
     headers['x-request-id'] = requestId;
     if (body) headers['content-length'] = String(body.length);
     Object.assign(headers, gatewayRequest.upstreamHeaders);
@@ -162,8 +159,8 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
     const failure = await proxy({
       req,
       res,
-      dispatcher: route.dispatcher,
-      origin: route.origin,
+      balancer: route.balancer,
+      retries: route.retries,
       path: `${escapePath(match.upstreamPath)}${target.query}`,
       headers,
       body,
@@ -180,17 +177,15 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
   };
 
   return (req, res) => {
-    const started = performance.now();
-    const incomingId = req.headers['x-request-id'];
-    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const startedAt = performance.now();
+    const requestId = requestIdOf(req.headers['x-request-id']);
     const log = context.logger.child({ requestId });
     let route: string | undefined;
     res.once('close', () => {
       // Only the path: query strings can carry authorization codes.
       const path = splitTarget(req.url)?.path;
-      const durationMs = Math.round((performance.now() - started) * 10) / 10;
       const mcp = { mcpMethod: mcpHeader(req, 'mcp-method'), mcpName: mcpHeader(req, 'mcp-name') };
-      log.info({ method: req.method, path, route, ...mcp, status: res.statusCode, completed: res.writableFinished, durationMs }, 'request completed');
+      logRequestCompleted(log, { method: req.method, path, route, ...mcp, status: res.statusCode, completed: res.writableFinished, startedAt });
     });
     handle(req, res, requestId, log, (name) => (route = name)).catch((error: unknown) => {
       log.error(errorFields(error), 'request failed inside the gateway');

@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger, listen, type RunningServer } from '@mcp-demo/service-kit';
-import { loadKongConfig, type PluginDefinition, type RouteDefinition } from './config.ts';
+import { loadKongConfig, type PluginDefinition, type RouteDefinition, type ServiceDefinition } from './config.ts';
 import { createRequestHandler, type RuntimeRoute } from './gateway.ts';
-import { checkMapping, mapPublicUrl, parseOptions, resolveSecret, upstreamKey, withoutHosts, type GatewayMapping } from './mapping.ts';
-import { createUpstreamPools } from './proxy.ts';
+import { createBalancer, type Balancer } from './balancer.ts';
+import { checkMapping, localTargets, mapPublicUrl, parseOptions, resolveSecret, upstreamKey, withoutHosts, type GatewayMapping } from './mapping.ts';
+import { createUpstreamPools, isConnectFailure } from './proxy.ts';
 import { createRouter } from './routing.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import { createIntrospectionClient } from './plugins/introspection.ts';
-import { createPhantomToken, phantomTokenPlugin, type PhantomTokenConfig } from './plugins/phantom-token.ts';
+import { createPhantomToken, phantomTokenPlugin, type Introspect, type PhantomTokenConfig } from './plugins/phantom-token.ts';
 import { rateLimitingPlugin } from './plugins/rate-limiting.ts';
 import { requestTransformerPlugin } from './plugins/request-transformer.ts';
 import { createTokenCache } from './plugins/token-cache.ts';
@@ -110,12 +111,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const publicUrls = mapping.publicUrls ?? Object.fromEntries(Object.entries(urls).map(([host, url]) => [`https://${host}`, url]));
 
+  // checkMapping made sure every introspection endpoint is mapped.
+  const introspectionOrigins = (endpoint: URL): string[] => mapping.upstreams[upstreamKey(endpoint)] ?? [];
+  const localIntrospect = (config: PhantomTokenConfig) => introspectEach(introspection.introspect, introspectionOrigins(new URL(config.introspection_endpoint)));
+
   const localPhantomTokenConfig = (config: PhantomTokenConfig): PhantomTokenConfig => {
     const endpoint = new URL(config.introspection_endpoint);
     const secret = resolveSecret(config.client_secret, env);
     return {
       ...config,
-      introspection_endpoint: new URL(`${endpoint.pathname}${endpoint.search}`, mapping.upstreams[upstreamKey(endpoint)]).toString(),
+      introspection_endpoint: new URL(`${endpoint.pathname}${endpoint.search}`, introspectionOrigins(endpoint)[0]).toString(),
       client_secret: 'value' in secret ? secret.value : config.client_secret,
       resource_metadata: config.resource_metadata === undefined ? undefined : mapPublicUrl(config.resource_metadata, publicUrls),
     };
@@ -133,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return phantomTokenPlugin(
           createPhantomToken({
             config: localPhantomTokenConfig(plugin.config),
-            introspect: introspection.introspect,
+            introspect: localIntrospect(plugin.config),
             cache: tokenCache,
             logger: logger.child({ route: route.name }),
           }),
@@ -152,21 +157,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return instance;
   };
 
+  // One balancer per service, shared by its routes, as Kong keeps one per upstream.
+  const balancers = new Map<ServiceDefinition, Balancer>();
+  const balancerOf = (service: ServiceDefinition): Balancer => {
+    let balancer = balancers.get(service);
+    if (!balancer) {
+      const targets = localTargets(service, mapping).map(({ origin, weight }) => ({
+        target: { origin, host: new URL(origin).host, dispatcher: pools.get(origin, service.connectTimeoutMs) },
+        weight,
+      }));
+      balancer = createBalancer(targets);
+      balancers.set(service, balancer);
+    }
+    return balancer;
+  };
+
   runtime = new Map(
-    config.routes.map((route) => {
-      const origin = new URL(mapping.upstreams[`${route.service.host}:${route.service.port}`] as string);
-      return [
-        route,
-        {
-          plugins: route.plugins.map((plugin) => instanceOf(plugin, route)).sort((a, b) => b.priority - a.priority),
-          dispatcher: pools.get(origin.origin, route.service.connectTimeoutMs),
-          origin: origin.origin,
-          upstreamHost: origin.host,
-          writeTimeoutMs: route.service.writeTimeoutMs,
-          readTimeoutMs: route.service.readTimeoutMs,
-        },
-      ];
-    }),
+    config.routes.map((route) => [
+      route,
+      {
+        plugins: route.plugins.map((plugin) => instanceOf(plugin, route)).sort((a, b) => b.priority - a.priority),
+        balancer: balancerOf(route.service),
+        retries: route.service.retries,
+        writeTimeoutMs: route.service.writeTimeoutMs,
+        readTimeoutMs: route.service.readTimeoutMs,
+      },
+    ]),
   );
 
   const statusServer = mapping.statusPort === undefined ? undefined : servers.at(-1);
@@ -189,6 +205,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * Introspection over the authorization server's replicas, in turn. Kong's
+ * plugin resolves the endpoint's host name through DNS, which in Docker
+ * lists every running replica; a replica that refuses the connection here
+ * stands for one DNS no longer lists, so the next one is asked.
+ */
+function introspectEach(introspect: Introspect, origins: readonly string[]): Introspect {
+  if (origins.length <= 1) return introspect;
+  let turn = 0;
+  return async (request) => {
+    const url = new URL(request.url);
+    const first = turn;
+    turn = (turn + 1) % origins.length;
+    let lastError: unknown;
+    for (let offset = 0; offset < origins.length; offset += 1) {
+      const origin = origins[(first + offset) % origins.length] as string;
+      try {
+        return await introspect({ ...request, url: new URL(`${url.pathname}${url.search}`, origin).toString() });
+      } catch (error) {
+        if (!isConnectFailure(error)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
   };
 }
 

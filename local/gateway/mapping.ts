@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KongConfig } from './config.ts';
+import type { KongConfig, ServiceDefinition } from './config.ts';
 import { ENV_VAULT_REFERENCE } from './plugins/phantom-token.ts';
 
 /**
@@ -33,8 +33,15 @@ export const mappingSchema = z.strictObject({
       }),
     )
     .refine((hosts) => Object.keys(hosts).length > 0, { error: 'at least one virtual host is needed' }),
-  /** "<host>:<port>" as kong.yml names an upstream -> the origin where it runs locally. */
-  upstreams: z.record(z.string().regex(/^[^:\s]+:\d+$/, { error: 'keys are "<host>:<port>" as kong.yml names them' }), origin),
+  /**
+   * "<host>:<port>" as kong.yml names a service's host or an upstream's
+   * target -> the origin where it runs locally, or several origins (replicas
+   * of one service, as a DNS name with several addresses), balanced in turn.
+   */
+  upstreams: z.record(
+    z.string().regex(/^[^:\s]+:\d+$/, { error: 'keys are "<host>:<port>" as kong.yml names them' }),
+    z.union([origin, z.array(origin).min(1)]).transform((value) => (Array.isArray(value) ? value : [value])),
+  ),
   /** External URL prefixes in plugin settings -> local ones; defaults to https://<virtual host> -> its local URL. */
   publicUrls: z.record(baseUrl, baseUrl).optional(),
   /**
@@ -84,6 +91,27 @@ export function parseOptions(input: unknown): ResolvedOptions {
 export function upstreamKey(url: URL): string {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return `${url.hostname}:${port}`;
+}
+
+/** A local address a service's requests are balanced over, with the weight of its kong.yml target. */
+export interface LocalTarget {
+  origin: string;
+  weight: number;
+}
+
+/**
+ * The "<host>:<port>" names kong.yml gives a service's upstream: the targets
+ * of the upstream its host names (weight 0 left out, as Kong does), or the
+ * host and port themselves.
+ */
+export function targetKeys(service: ServiceDefinition): Array<{ key: string; weight: number }> {
+  if (!service.upstream) return [{ key: `${service.host}:${service.port}`, weight: 1 }];
+  return service.upstream.targets.filter((target) => target.weight > 0).map((target) => ({ key: `${target.host}:${target.port}`, weight: target.weight }));
+}
+
+/** Where a service's requests go on this machine: every origin each of its targets maps to. */
+export function localTargets(service: ServiceDefinition, mapping: ResolvedMapping): LocalTarget[] {
+  return targetKeys(service).flatMap(({ key, weight }) => (mapping.upstreams[key] ?? []).map((origin) => ({ origin: new URL(origin).origin, weight })));
 }
 
 /** Replaces a known external prefix; the next character must end the prefix's authority or path. */
@@ -168,8 +196,14 @@ export function checkMapping(config: KongConfig, mapping: ResolvedMapping, env: 
     }
   }
   for (const service of config.services) {
-    const key = `${service.host}:${service.port}`;
-    if (!mapping.upstreams[key]) problems.push(`service ${service.name} (${service.at}) needs upstreams["${key}"]`);
+    const keys = targetKeys(service);
+    if (service.upstream && keys.length === 0) {
+      problems.push(`service ${service.name} (${service.at}) uses upstream ${service.upstream.name} (${service.upstream.at}), which has no target with a weight above 0`);
+    }
+    for (const { key } of keys) {
+      const what = service.upstream ? `target ${key} of upstream ${service.upstream.name}` : `service ${service.name}`;
+      if (!mapping.upstreams[key]) problems.push(`${what} (${service.upstream?.at ?? service.at}) needs upstreams["${key}"]`);
+    }
   }
   for (const host of Object.keys(mapping.virtualHosts)) {
     if (!usedHosts.has(host)) problems.push(`virtualHosts["${host}"] is not a host of any route in ${config.file}`);

@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
+import type { Balancer, Target } from './balancer.ts';
 import { endToEndHeaders, type HeaderMap } from './headers.ts';
 import { RequestAborted, RequestBodyTooLarge } from './plugins/types.ts';
 
 /**
- * Forwarding to an upstream with undici: request and response bodies are
- * streamed in both directions (an SSE response reaches the client event by
+ * Forwarding to an upstream with undici: request bodies stream (or go as
+ * buffered), small answers are sent in one write, event streams and large
+ * answers stream through (an SSE response reaches the client event by
  * event), the request body is counted against a limit, and failures become
  * the gateway's own JSON answers.
  */
@@ -51,10 +52,13 @@ export function createUpstreamPools(): UpstreamPools {
 export interface ProxyRequest {
   req: IncomingMessage;
   res: ServerResponse;
-  dispatcher: Dispatcher;
-  origin: string;
+  /** The service's targets; each attempt takes the next one. */
+  balancer: Balancer;
+  /** Further attempts after a failed connection (the service's Kong `retries`). */
+  retries: number;
   /** Escaped path with query string. */
   path: string;
+  /** Without `host`, each target's own host name is sent. */
   headers: HeaderMap;
   /** A body a plugin read (and maybe replaced); the client's is streamed otherwise. */
   body?: Buffer;
@@ -161,86 +165,159 @@ function isClosedConnection(error: unknown): boolean {
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
+// No connection was made, so nothing was sent: any request may go to the next target.
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+export function isConnectFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONNECT_FAILURES.has(code);
+}
+
 function classify(error: unknown): ProxyFailure {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? TIMED_OUT : UNAVAILABLE;
 }
 
 /**
+ * Answers with a Content-Length up to this size are read whole and sent in
+ * one write; event streams, larger answers and answers of unknown length
+ * stream through.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
+
+/** Copies a response body to the client with back-pressure, without stream.pipeline's per-call machinery. */
+function relay(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((done, fail) => {
+    body.once('error', fail);
+    res.once('close', () => done());
+    body.pipe(res);
+  });
+}
+
+/**
  * Sends the request upstream and streams the answer back. Resolves with a
  * failure the caller must answer, or undefined once the response went out
  * (or the client left).
+ *
+ * Attempts follow Kong (nginx's proxy_next_upstream error): a connection
+ * that could not be made moves the request to the next target, up to the
+ * service's `retries`, whatever the method, because nothing was sent. A
+ * kept-alive connection the upstream closed as the request went out is
+ * retried once more, on a fresh connection. Only a body that can be sent
+ * again (buffered, or none) is ever retried.
  */
 export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undefined> {
-  const { req, res, log } = request;
+  const { req, res, log, balancer } = request;
   const abort = new AbortController();
   const onClientGone = () => {
     if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
   };
   res.once('close', onClientGone);
-
-  let tooLarge = false;
-  let writeTimedOut = false;
-  const onWriteTimeout = () => {
-    writeTimedOut = true;
-    abort.abort(new Error('upstream write timed out'));
-  };
-  const streamed = request.body === undefined && hasRequestBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
-  // A buffered body (or none) can be sent again; a streamed one only once.
-  const replayable = streamed === null;
-
-  let response: Dispatcher.ResponseData | undefined;
-  let watchdog: ReturnType<typeof writeWatchdog> | undefined;
-  for (let attempt = 1; !response; attempt += 1) {
-    const source = request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
-    watchdog = source ? writeWatchdog(source, request.writeTimeoutMs, onWriteTimeout) : undefined;
-    try {
-      response = await request.dispatcher.request({
-        origin: request.origin,
-        path: request.path,
-        method: req.method ?? 'GET',
-        headers: request.headers,
-        body: watchdog?.stream ?? null,
-        headersTimeout: request.readTimeoutMs,
-        bodyTimeout: request.readTimeoutMs,
-        signal: abort.signal,
-      });
-    } catch (error) {
-      watchdog?.stop();
-      if (tooLarge) return TOO_LARGE;
-      if (writeTimedOut) {
-        log.warn({ upstream: request.origin, reason: 'write timeout', status: TIMED_OUT.status }, 'upstream request failed');
-        return TIMED_OUT;
-      }
-      if (abort.signal.aborted) return undefined;
-      // A kept-alive connection the upstream closed just as the request went
-      // out: nothing was answered, so try once more on another connection,
-      // as nginx does for a failed cached upstream connection.
-      if (attempt === 1 && replayable && isClosedConnection(error)) {
-        log.debug({ upstream: request.origin, reason: (error as Error).message }, 'upstream closed the connection; retrying once');
-        continue;
-      }
-      const failure = classify(error);
-      log.warn({ upstream: request.origin, reason: (error as Error).message, status: failure.status }, 'upstream request failed');
-      return failure;
-    }
-  }
-
-  // The upstream has answered: whatever it still reads of the body is its business.
-  watchdog?.stop();
-  const headers = endToEndHeaders(response.headers);
-  request.onResponseHeaders(headers);
-  res.writeHead(response.statusCode, headers);
-  // Headers go out at once: a client waiting on an event stream learns the
-  // status before the first event.
-  res.flushHeaders();
   try {
-    await pipeline(response.body, res);
-  } catch (error) {
-    if (!abort.signal.aborted) log.warn({ upstream: request.origin, reason: (error as Error).message }, 'upstream response interrupted');
-    res.destroy();
+    return await forward(request, abort);
   } finally {
     res.off('close', onClientGone);
   }
-  return undefined;
+
+  async function forward(request: ProxyRequest, abort: AbortController): Promise<ProxyFailure | undefined> {
+    let tooLarge = false;
+    let writeTimedOut = false;
+    const onWriteTimeout = () => {
+      writeTimedOut = true;
+      abort.abort(new Error('upstream write timed out'));
+    };
+    const streamed = request.body === undefined && hasRequestBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
+    // A buffered body (or none) can be sent again; a streamed one only once.
+    const replayable = streamed === null;
+
+    const tried = new Set<Target>();
+    let retriesLeft = request.retries;
+    let staleRetried = false;
+    let response: Dispatcher.ResponseData | undefined;
+    let target = balancer.next();
+    let watchdog: ReturnType<typeof writeWatchdog> | undefined;
+    while (!response) {
+      tried.add(target);
+      const source = request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
+      watchdog = source ? writeWatchdog(source, request.writeTimeoutMs, onWriteTimeout) : undefined;
+      try {
+        response = await target.dispatcher.request({
+          origin: target.origin,
+          path: request.path,
+          method: req.method ?? 'GET',
+          headers: { ...request.headers, host: request.headers.host ?? target.host },
+          body: watchdog?.stream ?? null,
+          headersTimeout: request.readTimeoutMs,
+          bodyTimeout: request.readTimeoutMs,
+          signal: abort.signal,
+        });
+      } catch (error) {
+        watchdog?.stop();
+        if (tooLarge) return TOO_LARGE;
+        if (writeTimedOut) {
+          log.warn({ upstream: target.origin, reason: 'write timeout', status: TIMED_OUT.status }, 'upstream request failed');
+          return TIMED_OUT;
+        }
+        if (abort.signal.aborted) return undefined;
+        const reason = (error as Error).message;
+        if (replayable && isConnectFailure(error)) {
+          balancer.failed(target);
+          if (retriesLeft > 0) {
+            retriesLeft -= 1;
+            const next = balancer.next(tried);
+            log.debug({ upstream: target.origin, next: next.origin, reason }, 'upstream connection failed; trying the next target');
+            target = next;
+            continue;
+          }
+        }
+        // A kept-alive connection the upstream closed just as the request went
+        // out: nothing was answered, so try once more on another connection,
+        // as nginx does for a failed cached upstream connection.
+        if (!staleRetried && replayable && isClosedConnection(error)) {
+          staleRetried = true;
+          log.debug({ upstream: target.origin, reason }, 'upstream closed the connection; retrying once');
+          continue;
+        }
+        const failure = classify(error);
+        log.warn({ upstream: target.origin, reason, status: failure.status }, 'upstream request failed');
+        return failure;
+      }
+    }
+
+    // The upstream has answered: whatever it still reads of the body is its business.
+    watchdog?.stop();
+    const headers = endToEndHeaders(response.headers);
+    request.onResponseHeaders(headers);
+    const contentType = response.headers['content-type'];
+    const eventStream = typeof contentType === 'string' && EVENT_STREAM.test(contentType);
+    const length = Number(response.headers['content-length'] ?? Number.NaN);
+
+    if (!eventStream && length >= 0 && length <= SMALL_BODY_BYTES) {
+      let body: Buffer;
+      try {
+        body = Buffer.from(await response.body.arrayBuffer());
+      } catch (error) {
+        if (abort.signal.aborted) return undefined;
+        log.warn({ upstream: target.origin, reason: (error as Error).message }, 'upstream response interrupted');
+        // Nothing was sent yet: the client gets a clean answer.
+        return classify(error);
+      }
+      res.writeHead(response.statusCode, headers);
+      res.end(body);
+      return undefined;
+    }
+
+    res.writeHead(response.statusCode, headers);
+    // A client waiting on an event stream learns the status before the first event.
+    if (eventStream) res.flushHeaders();
+    try {
+      await relay(response.body, res);
+    } catch (error) {
+      if (!abort.signal.aborted) log.warn({ upstream: target.origin, reason: (error as Error).message }, 'upstream response interrupted');
+      res.destroy();
+    }
+    return undefined;
+  }
 }

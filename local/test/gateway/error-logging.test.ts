@@ -4,6 +4,7 @@ import { Pool } from 'undici';
 import { createLogger } from '@mcp-demo/service-kit';
 import { parseKongConfig } from '../../gateway/config.ts';
 import { createRequestHandler, type RuntimeRoute } from '../../gateway/gateway.ts';
+import { createBalancer } from '../../gateway/balancer.ts';
 import { createRouter } from '../../gateway/routing.ts';
 import type { GatewayPlugin } from '../../gateway/plugins/types.ts';
 import { send, startServer, type TestServer } from './helpers.ts';
@@ -37,7 +38,7 @@ describe('errors inside the gateway', () => {
     const route = config.routes[0];
     if (!route) throw new Error('no route');
     const runtime = new Map<typeof route, RuntimeRoute>([
-      [route, { plugins: [failing], dispatcher: pool, origin: 'http://127.0.0.1:1', upstreamHost: 's:1', writeTimeoutMs: 1000, readTimeoutMs: 1000 }],
+      [route, { plugins: [failing], balancer: createBalancer([{ target: { origin: 'http://127.0.0.1:1', host: 's:1', dispatcher: pool }, weight: 1 }]), retries: 0, writeTimeoutMs: 1000, readTimeoutMs: 1000 }],
     ]);
     server = await startServer(
       createRequestHandler({ host: 'a.test', port: () => server.port, router: createRouter(config.routes), runtime: () => runtime, bodyLimitBytes: 1024, logger: createLogger('gateway', 'info', sink) }),
