@@ -1,0 +1,5 @@
+import type { BenchOptions } from './options.ts';
+
+export async function runReplicas(_options: BenchOptions): Promise<string> {
+  throw new Error('not yet');
+}

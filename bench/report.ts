@@ -1,0 +1,87 @@
+import { median, ROLE_LABELS, type PathRun, type Role } from './measure.ts';
+
+export type PathKey = 'direct' | 'proxy' | 'mcp' | 'chain';
+
+export const PATH_LABELS: Record<PathKey, string> = {
+  direct: 'direct API (GET /stocks, API JWT)',
+  proxy: 'bare node:http proxy hop -> API',
+  mcp: 'MCP server directly (tools/call, MCP JWT)',
+  chain: 'gateway -> MCP server -> API (as launched)',
+};
+
+export const PATH_KEYS: PathKey[] = ['direct', 'proxy', 'mcp', 'chain'];
+const ROLES: Role[] = ['gateway', 'mcp', 'api', 'as', 'proxy'];
+
+export type Round = Record<PathKey, PathRun>;
+
+/** Right-aligned columns after a left-aligned first one. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** A figure of a path in each round, then its median. */
+const across = (rounds: Round[], key: PathKey, pick: (run: PathRun, round: Round) => number) => median(rounds.map((round) => pick(round[key], round)));
+
+/** The per-hop tables: throughput and latency with ratios to the direct call within each round, then CPU per request. */
+export function hopTables(rounds: Round[]): string {
+  const ratio = (key: PathKey, pick: (run: PathRun) => number) => across(rounds, key, (run, round) => pick(run) / pick(round.direct));
+  const rows = PATH_KEYS.map((key) => [
+    PATH_LABELS[key],
+    fixed(across(rounds, key, (run) => run.load.requestsPerSecond), 0),
+    `${fixed(ratio(key, (run) => run.load.requestsPerSecond))}x`,
+    fixed(across(rounds, key, (run) => run.load.p50Ms)),
+    fixed(across(rounds, key, (run) => run.load.p99Ms)),
+    `${fixed(ratio(key, (run) => run.load.p50Ms), 1)}x`,
+    fixed(across(rounds, key, (run) => run.single.p50Ms)),
+    `${fixed(ratio(key, (run) => run.single.p50Ms), 1)}x`,
+    String(rounds.reduce((sum, round) => sum + round[key].load.failures + round[key].single.failures, 0)),
+  ]);
+  const cpuRows = PATH_KEYS.map((key) => [
+    PATH_LABELS[key],
+    ...ROLES.map((role) => {
+      const value = across(rounds, key, (run) => run.cpuMsPerRequest[role] ?? Number.NaN);
+      // Below 0.01 ms per request is idle noise (timers, health checks), not work for this path.
+      return Number.isFinite(value) && value >= 0.01 ? fixed(value) : '-';
+    }),
+  ]);
+  const byRound = PATH_KEYS.map((key) => [PATH_LABELS[key], ...rounds.map((round) => fixed(round[key].load.requestsPerSecond, 0))]);
+  return [
+    table(['path', 'req/s', 'x direct', 'p50 ms', 'p99 ms', 'p50 x', '1-conn p50 ms', '1-conn x', 'failed'], rows),
+    '',
+    'CPU per request (ms of user+system time per completed request, from /proc/<pid>/stat around the throughput run):',
+    table(['path', ...ROLES.map((role) => ROLE_LABELS[role])], cpuRows),
+    '',
+    'Throughput by round (req/s):',
+    table(['path', ...rounds.map((_, index) => `round ${index + 1}`)], byRound),
+  ].join('\n');
+}
+
+export interface Target {
+  name: string;
+  value: string;
+  pass: boolean | undefined;
+}
+
+/** Issue targets, each a ratio taken within a round, then the median of the rounds. */
+export function hopTargets(rounds: Round[]): Target[] {
+  const throughput = across(rounds, 'chain', (run, round) => run.load.requestsPerSecond / round.direct.load.requestsPerSecond);
+  const single = across(rounds, 'chain', (run, round) => run.single.p50Ms / round.direct.single.p50Ms);
+  const mcpCpu = across(rounds, 'mcp', (run, round) => (run.cpuMsPerRequest.mcp ?? Number.NaN) / (round.direct.cpuMsPerRequest.api ?? Number.NaN));
+  const gatewayCpu = across(rounds, 'chain', (run, round) => (run.cpuMsPerRequest.gateway ?? Number.NaN) / (round.proxy.cpuMsPerRequest.proxy ?? Number.NaN));
+  const judge = (value: number, limit: number, atLeast: boolean) => (Number.isFinite(value) ? (atLeast ? value >= limit : value <= limit) : undefined);
+  return [
+    { name: 'full chain throughput >= 0.35x direct API (16 connections)', value: `${fixed(throughput)}x`, pass: judge(throughput, 0.35, true) },
+    { name: 'full chain single-connection p50 <= 4x direct API', value: `${fixed(single, 1)}x`, pass: judge(single, 4, false) },
+    { name: 'MCP server CPU per tools/call <= 2x API CPU per request', value: `${fixed(mcpCpu, 1)}x`, pass: judge(mcpCpu, 2, false) },
+    { name: 'gateway CPU per request <= 1.5x bare proxy hop', value: `${fixed(gatewayCpu, 1)}x`, pass: judge(gatewayCpu, 1.5, false) },
+  ];
+}
+
+export function targetLines(targets: Target[]): string {
+  return targets.map((target) => `  [${target.pass === undefined ? 'n/a ' : target.pass ? 'pass' : 'MISS'}] ${target.name}: ${target.value}`).join('\n');
+}

@@ -1,0 +1,67 @@
+import { connectWithSignIn } from '../test/e2e/support/mcp-session.ts';
+import type { Endpoints } from '../local/launcher/topology.ts';
+
+/** Demo value: the launcher's default secret for its static clients, unless the environment sets another. */
+const DEMO_SECRET = 'Password1';
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** The three tokens of one caller, each in the form its hop receives. */
+export interface CallerTokens {
+  /** What the MCP client holds and sends to the gateway. */
+  opaque: string;
+  /** What the gateway forwards to the MCP server (introspection, JWT form). */
+  mcpJwt: string;
+  /** What the MCP server sends to the API (token exchange). */
+  apiJwt: string;
+}
+
+/** A real sign-in of a test user with the SDK's client (registration, e-mail code, consent): the opaque access token. */
+export async function signIn(endpoints: Endpoints, email = 'john.doe@demo.example'): Promise<string> {
+  const session = await connectWithSignIn(endpoints.external.mcp, { email, inbox: endpoints.external.inbox });
+  const token = session.provider.savedTokens?.access_token;
+  await session.close();
+  if (!token) throw new Error('the sign-in ended without an access token');
+  return token;
+}
+
+async function formPost(url: string, authorization: string, values: Record<string, string>, accept = 'application/json'): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept, authorization },
+    body: new URLSearchParams(values).toString(),
+  });
+}
+
+/** The introspection the gateway makes (its client, `Accept: application/jwt`): the request body and headers, for load runs too. */
+export function introspectionRequest(endpoints: Endpoints, opaque: string) {
+  return {
+    url: `${endpoints.internal.authorizationServer}/oauth/v2/oauth-introspect`,
+    authorization: basic('api-gateway-client', process.env.GATEWAY_CLIENT_SECRET ?? DEMO_SECRET),
+    body: new URLSearchParams({ token: opaque }).toString(),
+  };
+}
+
+/**
+ * The JWTs the later hops see, obtained the way the gateway and the MCP
+ * server obtain theirs: introspection, then token exchange.
+ */
+export async function callerTokens(endpoints: Endpoints, opaque: string): Promise<CallerTokens> {
+  const introspection = introspectionRequest(endpoints, opaque);
+  const introspected = await formPost(introspection.url, introspection.authorization, { token: opaque }, 'application/jwt');
+  const mcpJwt = await introspected.text();
+  if (!introspected.ok || mcpJwt.split('.').length !== 3) throw new Error(`introspection answered ${introspected.status}, not a JWT`);
+  const exchanged = await formPost(
+    `${endpoints.internal.authorizationServer}/oauth/v2/oauth-token`,
+    basic('mcp-server', process.env.MCP_SERVER_CLIENT_SECRET ?? DEMO_SECRET),
+    {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: mcpJwt,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience: process.env.API_AUDIENCE ?? 'https://api.demo.example',
+    },
+  );
+  const body = (await exchanged.json()) as { access_token?: string };
+  if (!exchanged.ok || !body.access_token) throw new Error(`token exchange answered ${exchanged.status}`);
+  return { opaque, mcpJwt, apiJwt: body.access_token };
+}
