@@ -39,7 +39,7 @@ describe("fake PDK surface", function()
   it("names any field it does not offer", function()
     pdk.install()
     local reads = {
-      { function() return kong.request.get_headers end, "kong.request.get_headers" },
+      { function() return kong.request.get_body end, "kong.request.get_body" },
       { function() return kong.service.request.set_headers end, "kong.service.request.set_headers" },
       { function() return kong.response.set_header end, "kong.response.set_header" },
       { function() return kong.log.crit end, "kong.log.crit" },
@@ -69,7 +69,7 @@ describe("fake PDK surface", function()
     local listed = {}
     for _, entry in ipairs(surface) do listed[entry.name] = true end
     local plugin_dir = debug.getinfo(1, "S").source:match("^@(.*)spec/[^/]*$") .. "plugins/phantom-token/"
-    for _, file in ipairs({ "access.lua", "handler.lua" }) do
+    for _, file in ipairs({ "access.lua", "handler.lua", "scope_requirements.lua" }) do
       local handle = assert(io.open(plugin_dir .. file, "rb"))
       local code = handle:read("*a")
       handle:close()

@@ -44,7 +44,7 @@ describe("phantom-token schema", function()
     end
     assert.same({
       "introspection_endpoint", "client_id", "client_secret", "token_cache_seconds",
-      "scope", "resource_metadata", "verify_ssl", "timeout_ms",
+      "scope", "resource_metadata", "scope_requirements", "verify_ssl", "timeout_ms",
     }, names)
   end)
 
@@ -67,6 +67,7 @@ describe("phantom-token schema", function()
     assert.is_true(conf.verify_ssl)
     assert.equal(5000, conf.timeout_ms)
     assert.is_nil(conf.scope)
+    assert.same({}, conf.scope_requirements)
 
     local without_cache = seed_config()
     without_cache.token_cache_seconds = nil
@@ -89,6 +90,26 @@ describe("phantom-token schema", function()
     assert.truthy(errors_for({ introspection_endpoint = "idsvr/introspect" }).introspection_endpoint)
     assert.truthy(errors_for({ resource_metadata = "not a url" }).resource_metadata)
     assert.truthy(errors_for({ cache_ttl = 10 }).cache_ttl)
+  end)
+
+  it("checks each scope requirement's method, name and scopes", function()
+    local function problem(requirement)
+      local input = seed_config()
+      input.scope_requirements = { requirement }
+      local conf, errors = validator.validate_config(schema, input)
+      return conf == nil and errors.scope_requirements or nil
+    end
+    assert.is_nil(problem({ method = "tools/call", name = "place-order", scopes = { "stocks/trade" } }))
+    assert.is_nil(problem({ method = "tools/call", scopes = { "stocks/read", "stocks/trade" } }))
+    assert.truthy(problem({ name = "place-order", scopes = { "stocks/trade" } }))
+    assert.truthy(problem({ method = "tools/call" }))
+    assert.truthy(problem({ method = "tools/call", scopes = {} }))
+    assert.truthy(problem({ method = "tools call", scopes = { "stocks/trade" } }))
+    assert.truthy(problem({ method = "tools/call", name = "place order", scopes = { "stocks/trade" } }))
+    assert.truthy(problem({ method = "tools/call", scopes = { "stocks trade" } }))
+    assert.truthy(problem({ method = "tools/call", scopes = { 'stocks/"trade"' } }))
+    assert.truthy(problem({ method = "tools/call", scopes = { "stocks\\trade" } }))
+    assert.truthy(problem({ method = "tools/call", scopes = { "stocks/trade" }, tool = "x" }))
   end)
 
   it("accepts the configuration of every shared vector", function()

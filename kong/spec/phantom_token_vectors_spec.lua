@@ -89,7 +89,8 @@ describe("phantom-token vectors", function()
           env.clock.now = step.clock
         end
         local introspection = not is_null(step.introspection) and step.introspection or nil
-        pdk.begin_request(step.request.headers, introspection)
+        local body = not is_null(step.request.body) and step.request.body or nil
+        pdk.begin_request(step.request.headers, introspection, body)
 
         local credentials = (pdk.lookup(step.request.headers, "Authorization") or ""):match("^%S+%s+(.+)$")
         if credentials and #credentials >= 8 then table.insert(secrets, credentials) end

@@ -8,6 +8,7 @@ local http = require "resty.http"
 -- Kong 3.x's own digest helper (kong/tools/sha256.lua, over lua-resty-openssl):
 -- neither lua-nginx-module nor Kong adds a SHA-256 function to `ngx`.
 local sha256_hex = require("kong.tools.sha256").sha256_hex
+local requirements = require "kong.plugins.phantom-token.scope_requirements"
 
 local _M = {}
 
@@ -18,6 +19,9 @@ local INVALID_TOKEN_MESSAGE = "Missing, invalid or expired access token"
 local INTROSPECTION_FAILED_MESSAGE = "The authorization server returned an unexpected introspection response"
 local UNAVAILABLE_MESSAGE = "The authorization server could not be reached"
 local INTERNAL_ERROR_MESSAGE = "The gateway could not process the access token"
+local INSUFFICIENT_SCOPE_MESSAGE = "The access token lacks a scope this request needs"
+local MALFORMED_HEADER_MESSAGE = "The Mcp-Method or Mcp-Name header is malformed"
+local UNREADABLE_BODY_MESSAGE = "The gateway could not read the MCP method from the request: send the Mcp-Method and Mcp-Name headers, or a JSON-RPC request body of at most 8192 bytes"
 
 -- RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 local B64TOKEN = "^[A-Za-z0-9%-._~+/]+=*$"
@@ -79,15 +83,31 @@ local function quoted(value)
 end
 
 
-function _M.challenge(conf)
-  local header = 'Bearer error="invalid_token", error_description=' .. quoted(INVALID_TOKEN_MESSAGE)
-  if is_set(conf.resource_metadata) then
-    header = header .. ", resource_metadata=" .. quoted(conf.resource_metadata)
+-- RFC 6750 section 3 / RFC 9728 section 5.1, attributes in the order every
+-- component of the deployment uses: error, error_description,
+-- resource_metadata, scope.
+local function bearer_challenge(error_code, description, resource_metadata, scope)
+  local header = "Bearer error=" .. quoted(error_code) .. ", error_description=" .. quoted(description)
+  if is_set(resource_metadata) then
+    header = header .. ", resource_metadata=" .. quoted(resource_metadata)
   end
-  if is_set(conf.scope) then
-    header = header .. ", scope=" .. quoted(conf.scope)
+  if is_set(scope) then
+    header = header .. ", scope=" .. quoted(scope)
   end
   return header
+end
+
+
+function _M.challenge(conf)
+  return bearer_challenge("invalid_token", INVALID_TOKEN_MESSAGE, conf.resource_metadata, conf.scope)
+end
+
+
+-- The 403 for a token without a scope the request needs: the challenge names
+-- the route's scope and the needed ones, so a client asks for all of them.
+function _M.insufficient_scope_challenge(conf, needed)
+  return bearer_challenge("insufficient_scope", INSUFFICIENT_SCOPE_MESSAGE, conf.resource_metadata,
+    requirements.challenge_scope(conf.scope, needed))
 end
 
 
@@ -141,6 +161,31 @@ local function unauthorized(conf)
   return respond(401, "invalid_token", INVALID_TOKEN_MESSAGE, {
     ["WWW-Authenticate"] = _M.challenge(conf),
   })
+end
+
+
+-- Answers the request (and returns true) when it is malformed or its token
+-- lacks a scope that config.scope_requirements asks of this MCP call.
+local function refused_by_requirements(conf, jwt, token_ref)
+  local list = conf.scope_requirements
+  if type(list) ~= "table" or #list == 0 then
+    return false
+  end
+  local needed, problem = requirements.needed_scopes(list, kong.request.get_headers(), kong.request.get_raw_body)
+  if problem then
+    kong.log.info("MCP call not identified: ", problem)
+    respond(400, "invalid_request", problem == "malformed_header" and MALFORMED_HEADER_MESSAGE or UNREADABLE_BODY_MESSAGE)
+    return true
+  end
+  local missing = requirements.missing(needed, requirements.granted_scopes(jwt))
+  if #missing == 0 then
+    return false
+  end
+  kong.log.info("token ", token_ref, " lacks scope ", table.concat(missing, " "))
+  respond(403, "insufficient_scope", INSUFFICIENT_SCOPE_MESSAGE, {
+    ["WWW-Authenticate"] = _M.insufficient_scope_challenge(conf, needed),
+  })
+  return true
 end
 
 
@@ -252,6 +297,9 @@ function _M.run(conf)
     end
   end
 
+  if refused_by_requirements(conf, jwt, token_ref) then
+    return
+  end
   kong.service.request.set_header("Authorization", "Bearer " .. jwt)
 end
 

@@ -25,9 +25,33 @@ return {
               default = 0,
               between = { 0, MAX_INTEGER },
           } },
-          -- Both only appear in the WWW-Authenticate challenge of a 401.
+          -- Both only appear in WWW-Authenticate challenges (401 and 403).
           { scope = { type = "string", required = false } },
           { resource_metadata = typedefs.url { required = false } },
+          -- Scopes an MCP call needs on top of a valid token: a request
+          -- whose Mcp-Method (or JSON-RPC method) is `method`, and whose
+          -- Mcp-Name (or params.name) is `name` when one is given, needs
+          -- every scope in `scopes`; without them it gets a 403
+          -- insufficient_scope challenge. Empty: no call needs more.
+          { scope_requirements = {
+              type = "array",
+              required = true,
+              default = {},
+              elements = {
+                type = "record",
+                fields = {
+                  { method = { type = "string", required = true, len_max = 128, match = "^[%w_./%-]+$" } },
+                  { name = { type = "string", required = false, len_max = 256, match = "^[!-~]+$" } },
+                  -- RFC 6749 section 3.3 scope-token: visible ASCII except " and \.
+                  { scopes = {
+                      type = "array",
+                      required = true,
+                      len_min = 1,
+                      elements = { type = "string", match = "^[!-~]+$", not_match = '["\\]' },
+                  } },
+                },
+              },
+          } },
           { verify_ssl = { type = "boolean", required = true, default = true } },
           { timeout_ms = {
               type = "integer",

@@ -41,6 +41,23 @@ local function install_pdk()
         end
         return value
       end,
+      -- kong/pdk/request.lua: lower-case names, a list for a repeated header.
+      get_headers = function(max_headers)
+        return ngx.req.get_headers(max_headers or 100)
+      end,
+      -- kong/pdk/request.lua: the buffered body, "" without one, nil and an
+      -- error when nginx wrote it to a file.
+      get_raw_body = function()
+        ngx.req.read_body()
+        local body = ngx.req.get_body_data()
+        if not body then
+          if ngx.req.get_body_file() then
+            return nil, "request body did not fit into client body buffer, consider raising 'client_body_buffer_size'"
+          end
+          return ""
+        end
+        return body
+      end,
     }),
     service = strict("kong.service", {
       request = strict("kong.service.request", {

@@ -159,13 +159,31 @@ function M.install(options)
 
   _G.ngx = strict("ngx", {
     shared = shared,
-    encode_base64 = base64,
+    encode_base64 = base64.encode,
+    decode_base64 = base64.decode,
   })
 
   _G.kong = strict("kong", {
     request = strict("kong.request", {
       get_header = function(name)
         return lookup(env.request_headers, name)
+      end,
+      -- Lower-case names as ngx.req.get_headers gives them; a list for a
+      -- repeated header (env.request_headers values may be lists).
+      get_headers = function()
+        local headers = {}
+        for key, value in pairs(env.request_headers or {}) do
+          headers[key:lower()] = value
+        end
+        return headers
+      end,
+      -- Kong's answer: the whole buffered body, "" when there is none, or nil
+      -- and an error when nginx wrote it to a file (env.body_in_file).
+      get_raw_body = function()
+        if env.body_in_file then
+          return nil, "request body did not fit into client body buffer, consider raising 'client_body_buffer_size'"
+        end
+        return env.request_body or ""
       end,
     }),
     service = strict("kong.service", {
@@ -194,10 +212,12 @@ function M.install(options)
 end
 
 
--- Prepares the next request: its headers and the authorization server's
--- answer to an introspection call (nil: any call fails the test).
-function M.begin_request(headers, introspection_answer)
+-- Prepares the next request: its headers, the authorization server's answer
+-- to an introspection call (nil: any call fails the test) and its body.
+function M.begin_request(headers, introspection_answer, body)
   env.request_headers = headers or {}
+  env.request_body = body
+  env.body_in_file = nil
   env.introspection_answer = introspection_answer
   env.upstream_headers = {}
   env.response = nil

@@ -21,6 +21,10 @@ return {
   -- Kong PDK, installed as the `kong` global by Kong (kong/pdk/init.lua).
   { name = "kong.request.get_header", by = BOTH,
     source = "Kong 3.9.1 kong/pdk/request.lua: function _REQUEST.get_header(name)" },
+  { name = "kong.request.get_headers", by = BOTH,
+    source = "Kong 3.9.1 kong/pdk/request.lua: function _REQUEST.get_headers(max_headers)" },
+  { name = "kong.request.get_raw_body", by = BOTH,
+    source = "Kong 3.9.1 kong/pdk/request.lua: function _REQUEST.get_raw_body()" },
   { name = "kong.service.request.set_header", by = BOTH,
     source = "Kong 3.9.1 kong/pdk/service/request.lua: request.set_header = function(header, value)" },
   { name = "kong.response.exit", by = BOTH,
@@ -53,6 +57,8 @@ return {
   -- OpenResty's `ngx` API: faked by the mock, the real one under nginx.
   { name = "ngx.encode_base64", by = MOCK,
     source = "lua-resty-core 0.1.25 lib/resty/core/base64.lua: ngx.encode_base64" },
+  { name = "ngx.decode_base64", by = MOCK,
+    source = "lua-resty-core 0.1.25 lib/resty/core/base64.lua: ngx.decode_base64" },
   { name = "ngx.shared", by = MOCK,
     source = "lua-nginx-module 0.10.23 src/ngx_http_lua_shdict.c: ngx.shared (one entry per lua_shared_dict)" },
   { name = "ngx.shared.DICT.get", by = MOCK,

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { bearerChallenge, readBearerToken } from '@mcp-demo/access-token';
-import { jsonResponse, type GatewayPlugin, type PluginResponse } from './types.ts';
+import { basicCredentials, bearerChallenge, readBearerToken } from '@mcp-demo/access-token';
+import { jsonResponse, RequestBodyTooLarge, type GatewayPlugin, type PluginResponse } from './types.ts';
 import { createTokenCache, type TokenCache } from './token-cache.ts';
+import { challengeScope, grantedScopes, neededScopes, scopeRequirementSchema, UnreadableBody } from './scope-requirements.ts';
 
 /**
  * The phantom token pattern, with the behaviour of the Kong plugin in
@@ -18,6 +20,10 @@ export const PHANTOM_TOKEN_PRIORITY = 1000;
 export const INVALID_TOKEN_MESSAGE = 'Missing, invalid or expired access token';
 const INTROSPECTION_FAILED_MESSAGE = 'The authorization server returned an unexpected introspection response';
 const UNAVAILABLE_MESSAGE = 'The authorization server could not be reached';
+const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request needs';
+const MALFORMED_HEADER_MESSAGE = 'The Mcp-Method or Mcp-Name header is malformed';
+const UNREADABLE_BODY_MESSAGE =
+  'The gateway could not read the MCP method from the request: send the Mcp-Method and Mcp-Name headers, or a JSON-RPC request body of at most 8192 bytes';
 
 // Kong's integer fields stop at 2^31 - 2.
 const MAX_INTEGER = 2_147_483_646;
@@ -43,6 +49,8 @@ export const phantomTokenConfigSchema = z.strictObject({
   token_cache_seconds: z.int().min(0).max(MAX_INTEGER).default(0),
   scope: optionalText,
   resource_metadata: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Scopes an MCP call (method, optionally tool name) needs on top of a valid token. */
+  scope_requirements: z.array(scopeRequirementSchema).default([]),
   verify_ssl: z.boolean().default(true),
   timeout_ms: z.int().min(1).max(MAX_INTEGER).default(5000),
 });
@@ -80,9 +88,16 @@ export class IntrospectionProtocolError extends Error {
 
 export type PhantomTokenOutcome = { action: 'forward'; authorization: string } | ({ action: 'reject' } & PluginResponse);
 
+/** What the plugin reads of a request: its headers and, when a scope requirement needs it, its body. */
+export interface PhantomTokenRequest {
+  headers: IncomingHttpHeaders;
+  /** The whole body; rejects with RequestBodyTooLarge beyond the gateway's limit. */
+  readBody(): Promise<Buffer>;
+}
+
 export interface PhantomToken {
-  /** Decides what happens to a request with this Authorization header; `log` carries the request's context. */
-  authorize(authorization: string | undefined, log?: Logger): Promise<PhantomTokenOutcome>;
+  /** Decides what happens to this request; `log` carries the request's context. */
+  authorize(request: PhantomTokenRequest, log?: Logger): Promise<PhantomTokenOutcome>;
 }
 
 export interface PhantomTokenOptions {
@@ -96,16 +111,6 @@ export interface PhantomTokenOptions {
 /** The cache key: the token's SHA-256, so the cache never holds a usable token. */
 export function cacheKey(token: string): string {
   return `phantom:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
-}
-
-/** application/x-www-form-urlencoded as URLSearchParams writes it. */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
-
-/** RFC 6749 section 2.3.1: client id and secret are form-encoded before Base64. */
-export function basicCredentials(clientId: string, clientSecret: string): string {
-  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`, 'utf8').toString('base64')}`;
 }
 
 /** max-age of a Cache-Control header: the token's remaining lifetime. */
@@ -194,8 +199,42 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
     return result;
   };
 
+  /** A 400 or 403 when the request breaks a scope requirement; undefined lets it through. */
+  const enforceRequirements = async (request: PhantomTokenRequest, jwt: string, tokenRef: string, log: Logger | undefined): Promise<PhantomTokenOutcome | undefined> => {
+    if (config.scope_requirements.length === 0) return undefined;
+    const readBody = async () => {
+      try {
+        return await request.readBody();
+      } catch (error) {
+        if (error instanceof RequestBodyTooLarge) throw new UnreadableBody(error.message);
+        throw error;
+      }
+    };
+    const needed = await neededScopes(config.scope_requirements, request.headers, readBody);
+    if ('problem' in needed) {
+      log?.info({ problem: needed.problem }, 'MCP call not identified');
+      const message = needed.problem === 'malformed_header' ? MALFORMED_HEADER_MESSAGE : UNREADABLE_BODY_MESSAGE;
+      return { action: 'reject', ...jsonResponse(400, { code: 'invalid_request', message }) };
+    }
+    const granted = grantedScopes(jwt);
+    const missing = needed.scopes.filter((scope) => !granted.has(scope));
+    if (missing.length === 0) return undefined;
+    log?.info({ tokenRef, missing }, 'token lacks a scope the MCP call needs');
+    const challenge = bearerChallenge({
+      error: 'insufficient_scope',
+      description: INSUFFICIENT_SCOPE_MESSAGE,
+      resourceMetadata: config.resource_metadata,
+      scope: challengeScope(config.scope, needed.scopes),
+    });
+    return { action: 'reject', ...jsonResponse(403, { code: 'insufficient_scope', message: INSUFFICIENT_SCOPE_MESSAGE }, { 'www-authenticate': challenge }) };
+  };
+
+  const forward = async (request: PhantomTokenRequest, jwt: string, tokenRef: string, log: Logger | undefined): Promise<PhantomTokenOutcome> =>
+    (await enforceRequirements(request, jwt, tokenRef, log)) ?? { action: 'forward', authorization: `Bearer ${jwt}` };
+
   return {
-    async authorize(authorization, log = logger) {
+    async authorize(request, log = logger) {
+      const authorization = request.headers.authorization;
       const token = readBearerToken(authorization);
       if (!token) {
         log?.debug('request has no usable bearer token');
@@ -204,7 +243,7 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
       const key = cacheKey(token);
       const tokenRef = key.slice('phantom:'.length, 'phantom:'.length + 12);
       const cached = caching ? cache.get(key) : undefined;
-      if (cached !== undefined) return { action: 'forward', authorization: `Bearer ${cached}` };
+      if (cached !== undefined) return forward(request, cached, tokenRef, log);
 
       let introspection = pending.get(key);
       if (!introspection) {
@@ -212,7 +251,7 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
         pending.set(key, introspection);
       }
       const result = await introspection;
-      if ('jwt' in result) return { action: 'forward', authorization: `Bearer ${result.jwt}` };
+      if ('jwt' in result) return forward(request, result.jwt, tokenRef, log);
       if (result.failure === 'inactive') return unauthorized();
       if (result.failure === 'unavailable') {
         return { action: 'reject', ...jsonResponse(503, { code: 'authorization_server_unavailable', message: UNAVAILABLE_MESSAGE }) };
@@ -228,7 +267,7 @@ export function phantomTokenPlugin(phantomToken: PhantomToken): GatewayPlugin {
     name: 'phantom-token',
     priority: PHANTOM_TOKEN_PRIORITY,
     async access(gatewayRequest) {
-      const outcome = await phantomToken.authorize(gatewayRequest.requestHeaders.authorization, gatewayRequest.log);
+      const outcome = await phantomToken.authorize({ headers: gatewayRequest.requestHeaders, readBody: () => gatewayRequest.readBody() }, gatewayRequest.log);
       if (outcome.action === 'forward') {
         gatewayRequest.upstreamHeaders.authorization = outcome.authorization;
         return undefined;

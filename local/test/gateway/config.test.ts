@@ -101,11 +101,13 @@ describe('kong/kong.yml', () => {
       token_cache_seconds: 60,
       scope: 'stocks/read',
       resource_metadata: 'https://mcp.demo.example/.well-known/oauth-protected-resource',
+      // Step-up for the one tool that writes.
+      scope_requirements: [{ method: 'tools/call', name: 'place-order', scopes: ['stocks/trade'] }],
       verify_ssl: true,
       timeout_ms: 5000,
     });
     const api = route('stocks-api-route').plugins.find((p) => p.name === 'phantom-token');
-    expect(api?.config).toEqual({ ...mcp?.config, resource_metadata: undefined });
+    expect(api?.config).toEqual({ ...mcp?.config, resource_metadata: undefined, scope_requirements: [] });
   });
 
   it('allows the MCP Inspector origin with the same CORS settings on both MCP routes', () => {

@@ -52,7 +52,10 @@ describe('shared phantom-token vectors', () => {
         step = current;
         const requestsBefore = requests.length;
         if (current.clock !== undefined) clock = current.clock;
-        const outcome = await phantomToken.authorize(current.request.headers.authorization);
+        // Node hands plugins lower-case header names; a body is read only when a requirement needs it.
+        const headers = Object.fromEntries(Object.entries(current.request.headers).map(([name, value]) => [name.toLowerCase(), value]));
+        const body = Buffer.from(current.request.body ?? '', 'utf8');
+        const outcome = await phantomToken.authorize({ headers, readBody: async () => body });
         const label = `step ${index + 1}`;
 
         expect(unexpected, label).toEqual([]);

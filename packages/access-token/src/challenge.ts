@@ -14,10 +14,15 @@ export interface BearerChallenge {
   scope?: string | undefined;
 }
 
+/**
+ * An RFC 9110 section 5.6.4 quoted-string (RFC 7230's): a double quote or a
+ * backslash becomes a quoted-pair (backslash before it),
+ * as the Kong plugin writes them. RFC 6750 keeps both out of its attribute
+ * values, so this only matters for a configured text that has them, and
+ * then every component writes the same header.
+ */
 function quoted(value: string): string {
-  // RFC 6750 forbids '"' and '\' inside these attribute values; drop them
-  // rather than emit a header that clients would mis-parse.
-  return `"${value.replace(/["\\]/g, '')}"`;
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 export function bearerChallenge(challenge: BearerChallenge): string {

@@ -13,7 +13,8 @@ export interface VectorIntrospectionAnswer {
 }
 
 export interface VectorStep {
-  request: { headers: Record<string, string> };
+  /** A GET without a body unless `method` and `body` say otherwise. */
+  request: { method?: string; headers: Record<string, string>; body?: string };
   /** Seconds the clock moves before this step. */
   clock?: number;
   /** null: the step must not introspect. */

@@ -27,17 +27,21 @@ function decodeChunked(data: Buffer): Buffer {
   }
 }
 
-export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
   const target = new URL(url);
   const lines = [`${options.method ?? 'GET'} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`];
   for (const [name, value] of Object.entries(options.headers ?? {})) lines.push(`${name}: ${value}`);
+  if (options.body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(options.body, 'utf8')}`);
   lines.push('Connection: close', '', '');
   return new Promise((resolveResponse, reject) => {
     const socket = connect({ host: target.hostname, port: Number(target.port) });
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.once('error', reject);
-    socket.once('connect', () => socket.write(lines.join('\r\n'), 'latin1'));
+    socket.once('connect', () => {
+      socket.write(lines.join('\r\n'), 'latin1');
+      if (options.body !== undefined) socket.write(options.body, 'utf8');
+    });
     socket.once('end', () => {
       try {
         const data = Buffer.concat(chunks);

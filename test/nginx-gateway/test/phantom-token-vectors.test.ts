@@ -63,7 +63,8 @@ describe.skipIf(unavailable)('shared phantom-token vectors through nginx and the
         const upstreamBefore = h.upstreamCalls.length;
         const stepCallsBefore = h.introspectionCalls.length;
 
-        const response = await rawRequest(h.url(routeOf(index), 'resource'), { headers: step.request.headers });
+        const { method, headers, body } = step.request;
+        const response = await rawRequest(h.url(routeOf(index), 'resource'), { method, headers, body });
 
         expect(h.introspectionCalls.length - callsBefore, `${label}: introspection calls`).toBe(step.expect.introspection_calls);
         const wanted = step.expect_introspection_request;

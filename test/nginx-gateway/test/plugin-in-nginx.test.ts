@@ -121,7 +121,7 @@ describe.skipIf(unavailable)('phantom-token plugin in nginx', () => {
   it('fails loudly, naming it, when anything reads a PDK function the adapter does not offer', async () => {
     const h = running();
     expect(await h.readGlobal('kong.request.get_header')).toBe('offered');
-    expect(await h.readGlobal('kong.request.get_headers')).toMatch(/nginx adapter: kong\.request\.get_headers is not offered \(support\/surface\.lua lists/);
+    expect(await h.readGlobal('kong.request.get_body')).toMatch(/nginx adapter: kong\.request\.get_body is not offered \(support\/surface\.lua lists/);
     expect(await h.readGlobal('kong.ctx')).toMatch(/nginx adapter: kong\.ctx is not offered/);
   });
 

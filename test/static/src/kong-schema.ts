@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
  */
 
 export type Field =
-  | { type: 'string'; required?: boolean; hasDefault?: boolean; oneOf?: readonly string[]; match?: RegExp; startsWith?: string; url?: boolean }
+  | { type: 'string'; required?: boolean; hasDefault?: boolean; oneOf?: readonly string[]; match?: RegExp; notMatch?: RegExp; lenMax?: number; startsWith?: string; url?: boolean }
   | { type: 'integer' | 'number'; required?: boolean; hasDefault?: boolean; between?: readonly [number, number]; gt?: number; oneOf?: readonly number[] }
   | { type: 'boolean'; required?: boolean; hasDefault?: boolean }
   | { type: 'array' | 'set'; required?: boolean; hasDefault?: boolean; elements: Field; lenMin?: number }
@@ -215,10 +215,84 @@ function closing(text: string, open: number): number {
   throw new Error('unbalanced braces');
 }
 
+/** A Lua pattern of the kind schema.lua uses (sets, ranges, %w, escaped punctuation) as a regular expression. */
+function luaPattern(pattern: string): RegExp {
+  let source = '';
+  for (let index = 0; index < pattern.length; index += 1) {
+    const char = pattern[index];
+    if (char === '%') {
+      const next = pattern[index + 1] ?? '';
+      source += next === 'w' ? 'A-Za-z0-9' : `\\${next}`;
+      index += 1;
+    } else source += char === '\\' ? '\\\\' : char;
+  }
+  return new RegExp(source);
+}
+
+/** The `{...}` that follows `key =` at the top level of `block` (not in a nested table), and the block without it. */
+function takeBlock(block: string, key: string): { inner?: string; rest: string } {
+  const depthAt = (index: number) => [...block.slice(0, index)].reduce((depth, char) => depth + (char === '{' ? 1 : char === '}' ? -1 : 0), 0);
+  const at = [...block.matchAll(new RegExp(`\\b${key}\\s*=\\s*\\{`, 'g'))].find((match) => depthAt(match.index) === 0);
+  if (!at) return { rest: block };
+  const open = at.index + at[0].length - 1;
+  const close = closing(block, open);
+  return { inner: block.slice(open, close), rest: block.slice(0, at.index) + block.slice(close) };
+}
+
+/** Reads one field definition: `typedefs.url {...}` or `{ type = "...", ... }`, arrays and records included. */
+function readLuaField(definition: string, constants: Record<string, number>, where: string): Field {
+  const { inner: elements, rest: withoutElements } = takeBlock(definition.slice(definition.indexOf('{') + 1), 'elements');
+  const { inner: recordFields, rest } = takeBlock(withoutElements, 'fields');
+  const required = /required\s*=\s*true/.test(rest);
+  const hasDefault = /default\s*=/.test(rest);
+  if (/typedefs\.url/.test(definition.slice(0, definition.indexOf('{')))) return str({ url: true, required, hasDefault });
+  const type = /type\s*=\s*"(\w+)"/.exec(rest)?.[1];
+  const number = (name: string) => {
+    const value = new RegExp(`\\b${name}\\s*=\\s*(\\w+)`).exec(rest)?.[1];
+    return value === undefined ? undefined : /^\d+$/.test(value) ? Number(value) : (constants[value] ?? Number.NaN);
+  };
+  const text = (name: string) => {
+    const literal = new RegExp(`\\b${name}\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*')`).exec(rest)?.[1];
+    return literal === undefined ? undefined : literal.slice(1, -1).replace(/\\(.)/g, '$1');
+  };
+  if (type === 'string') {
+    const match = text('match');
+    const notMatch = text('not_match');
+    const lenMax = number('len_max');
+    return str({ required, hasDefault, ...(match ? { match: luaPattern(match) } : {}), ...(notMatch ? { notMatch: luaPattern(notMatch) } : {}), ...(lenMax ? { lenMax } : {}) });
+  }
+  if (type === 'boolean') return { type: 'boolean', required, hasDefault };
+  if (type === 'integer' || type === 'number') {
+    const between = /between\s*=\s*\{\s*(\w+)\s*,\s*(\w+)\s*\}/.exec(rest);
+    const bound = (value: string) => (/^\d+$/.test(value) ? Number(value) : (constants[value] ?? Number.NaN));
+    return { type, required, hasDefault, ...(between?.[1] && between[2] ? { between: [bound(between[1]), bound(between[2])] as const } : {}) };
+  }
+  if (type === 'array' && elements) {
+    const lenMin = number('len_min');
+    return { type, required, hasDefault, elements: readLuaField(elements, constants, `${where}[]`), ...(lenMin ? { lenMin } : {}) };
+  }
+  if (type === 'record' && recordFields) return { type, required, hasDefault, fields: readLuaFieldList(recordFields.slice(1, -1), constants, where) };
+  throw new Error(`${where} has a type this reader does not know (${type})`);
+}
+
+function readLuaFieldList(list: string, constants: Record<string, number>, where: string): Record<string, Field> {
+  const fields: Record<string, Field> = {};
+  for (let index = list.indexOf('{'); index !== -1; ) {
+    const end = closing(list, index);
+    const entry = list.slice(index, end);
+    const named = /^\{\s*(\w+)\s*=\s*/.exec(entry);
+    if (!named?.[1]) throw new Error(`${where}: cannot read the field ${entry}`);
+    fields[named[1]] = readLuaField(entry.slice(named[0].length, -1).trim(), constants, `${where}: field ${named[1]}`);
+    index = list.indexOf('{', end);
+  }
+  return fields;
+}
+
 /**
  * The config fields of a plugin schema.lua written as this repository's
  * phantom-token one is: `{ name = typedefs.url {...} }` or
- * `{ name = { type = "...", required = ..., default = ..., between = { a, B } } }`.
+ * `{ name = { type = "...", required = ..., default = ..., between = { a, B } } }`,
+ * with arrays (`elements = {...}`) and records (`fields = {...}`) nested.
  */
 export function configFieldsFromLua(file: string): Record<string, Field> {
   const lua = readFileSync(file, 'utf8').replace(/--[^\n]*/g, '');
@@ -226,29 +300,7 @@ export function configFieldsFromLua(file: string): Record<string, Field> {
   const config = /\{\s*config\s*=\s*\{[^{]*?fields\s*=\s*\{/.exec(lua);
   if (!config) throw new Error(`${file}: no config record with fields`);
   const listStart = config.index + config[0].length - 1;
-  const list = lua.slice(listStart + 1, closing(lua, listStart) - 1);
-  const fields: Record<string, Field> = {};
-  for (let index = list.indexOf('{'); index !== -1; ) {
-    const end = closing(list, index);
-    const entry = list.slice(index, end);
-    const name = /^\{\s*(\w+)\s*=/.exec(entry)?.[1];
-    if (!name) throw new Error(`${file}: cannot read the field ${entry}`);
-    const required = /required\s*=\s*true/.test(entry);
-    const hasDefault = /default\s*=/.test(entry);
-    if (/typedefs\.url/.test(entry)) fields[name] = str({ url: true, required, hasDefault });
-    else {
-      const type = /type\s*=\s*"(\w+)"/.exec(entry)?.[1];
-      const between = /between\s*=\s*\{\s*(\w+)\s*,\s*(\w+)\s*\}/.exec(entry);
-      const bound = (value: string) => (/^\d+$/.test(value) ? Number(value) : (constants[value] ?? Number.NaN));
-      if (type === 'string') fields[name] = str({ required, hasDefault });
-      else if (type === 'boolean') fields[name] = { type: 'boolean', required, hasDefault };
-      else if (type === 'integer' || type === 'number') {
-        fields[name] = { type, required, hasDefault, ...(between?.[1] && between[2] ? { between: [bound(between[1]), bound(between[2])] as const } : {}) };
-      } else throw new Error(`${file}: field ${name} has a type this reader does not know (${type})`);
-    }
-    index = list.indexOf('{', end);
-  }
-  return fields;
+  return readLuaFieldList(lua.slice(listStart + 1, closing(lua, listStart) - 1), constants, file);
 }
 
 export interface PluginSchema {
@@ -285,6 +337,8 @@ export function checkField(value: unknown, field: Field, at: string, problems: s
       if (field.oneOf && !field.oneOf.includes(value)) problems.push(`${at}: expected one of: ${field.oneOf.join(', ')}`);
       if (field.startsWith && !value.startsWith(field.startsWith)) problems.push(`${at}: should start with: ${field.startsWith}`);
       if (field.match && !field.match.test(value)) problems.push(`${at}: invalid value: ${value}`);
+      if (field.notMatch?.test(value)) problems.push(`${at}: invalid value: ${value}`);
+      if (field.lenMax !== undefined && value.length > field.lenMax) problems.push(`${at}: length must be at most ${field.lenMax}`);
       if (field.url && !URL.canParse(value)) problems.push(`${at}: missing host in url`);
       return;
     case 'integer':

@@ -152,7 +152,8 @@ ${route}${plugin ? `        plugins:\n${plugin}` : ''}`;
 
   it("reads the phantom-token plugin's fields from its schema.lua", () => {
     const fields = configFieldsFromLua(PHANTOM_SCHEMA);
-    expect(Object.keys(fields)).toEqual(['introspection_endpoint', 'client_id', 'client_secret', 'token_cache_seconds', 'scope', 'resource_metadata', 'verify_ssl', 'timeout_ms']);
+    expect(Object.keys(fields)).toEqual(['introspection_endpoint', 'client_id', 'client_secret', 'token_cache_seconds', 'scope', 'resource_metadata', 'scope_requirements', 'verify_ssl', 'timeout_ms']);
+    expect(fields.scope_requirements).toMatchObject({ type: 'array', hasDefault: true, elements: { type: 'record', fields: { method: { required: true }, scopes: { type: 'array', lenMin: 1 } } } });
     expect(fields.token_cache_seconds).toMatchObject({ type: 'integer', between: [0, 2147483646] });
     expect(fields.introspection_endpoint).toMatchObject({ required: true, url: true });
   });
@@ -173,6 +174,11 @@ ${route}${plugin ? `        plugins:\n${plugin}` : ''}`;
       [service('', '', '          - name: request-transformer\n            config:\n              remove:\n                bodies: [a]\n'), 'config.remove.bodies: unknown field'],
       [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              cache_seconds: 5\n'), 'config.cache_seconds: unknown field'],
       [service('', '', '          - name: phantom-token\n            config:\n              client_id: c\n              client_secret: s\n'), 'config.introspection_endpoint: required field missing'],
+      [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              scope_requirements:\n                - method: tools/call\n'), 'config.scope_requirements[0].scopes: required field missing'],
+      [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              scope_requirements:\n                - method: tools/call\n                  scopes: []\n'), 'config.scope_requirements[0].scopes: length must be at least 1'],
+      [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              scope_requirements:\n                - method: tools call\n                  scopes: [a]\n'), 'config.scope_requirements[0].method: invalid value: tools call'],
+      [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              scope_requirements:\n                - method: tools/call\n                  scopes: [\'a"b\']\n'), 'config.scope_requirements[0].scopes[0]: invalid value: a"b'],
+      [service('', '', '          - name: phantom-token\n            config:\n              introspection_endpoint: http://i/x\n              client_id: c\n              client_secret: s\n              scope_requirements:\n                - method: tools/call\n                  tool: x\n                  scopes: [a]\n'), 'config.scope_requirements[0].tool: unknown field'],
       [service('', '', '          - name: response-transformer-advanced\n'), "plugin 'response-transformer-advanced' not enabled"],
       [service('', '', '          - name: cors\n            service: s\n'), 'plugins[0].service: unknown field'],
       [service('    host: s\n'), 'url cannot be combined with protocol, host, port or path'],
