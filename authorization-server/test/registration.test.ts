@@ -31,7 +31,8 @@ describe('dynamic client registration (RFC 7591) with the MCP policy', () => {
       redirect_uris: [REDIRECT_URI],
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      scope: 'stocks/read',
+      // Registered for the step-up scope too, so the client can ask for it later.
+      scope: 'stocks/read stocks/trade',
       token_endpoint_auth_method: 'client_secret_post',
       require_proof_key: true,
       access_token_ttl: 900,

@@ -1,5 +1,5 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
-import { MCP_SCOPE, mcpRegistrationAttributes, redirectUriProblem, requestsMcpScope } from './mcp-registration-policy.ts';
+import { MCP_SCOPE, mcpClientScope, mcpRegistrationAttributes, redirectUriProblem, requestsMcpScope } from './mcp-registration-policy.ts';
 
 /** Properties the registration policy assigns (the Curity client attributes of the seed). */
 export const POLICY_PROPERTIES = [
@@ -189,7 +189,10 @@ export function createExtraMetadataValidator(options: { audiences: string[]; lim
     const body = ctx.oidc.body as Record<string, unknown> | undefined;
     if (!body) invalid('client registration request must be a JSON object');
     // The validator runs once per property, in order; the whole request is checked on the first.
-    if (key === EXTRA_CLIENT_PROPERTIES[0]) assertRegistrable(body, options.limits);
+    if (key === EXTRA_CLIENT_PROPERTIES[0]) {
+      assertRegistrable(body, options.limits);
+      (metadata as { scope?: string }).scope = mcpClientScope(String(body.scope));
+    }
     const attributes = mcpRegistrationAttributes(body, { audiences: options.audiences });
     const target = metadata as Record<string, unknown>;
     if (attributes[key] === undefined) delete target[key];

@@ -8,6 +8,36 @@
  */
 
 export const MCP_SCOPE = 'stocks/read';
+/**
+ * Placing orders. Never granted by default: a client asks for it when the
+ * gateway answers a place-order call with 403 insufficient_scope (step-up),
+ * and the user consents to it then.
+ */
+export const TRADE_SCOPE = 'stocks/trade';
+/** Every scope an MCP client may ask for, and so the scope it is registered with. */
+export const MCP_SCOPES: readonly string[] = [MCP_SCOPE, TRADE_SCOPE];
+/** Scopes that a request without `scope` never receives. */
+const STEP_UP_SCOPES: readonly string[] = [TRADE_SCOPE];
+
+/**
+ * The scope an MCP client is registered with: what it asked for plus every
+ * MCP scope, so that it can step up to stocks/trade later without
+ * registering again (RFC 7591 section 2 lets the server replace requested
+ * metadata; an unknown scope it asked for stays, to be refused). What a
+ * token carries is still only what each authorization request asks for and
+ * the user consents to.
+ */
+export function mcpClientScope(requested: string): string {
+  return [...new Set([...requested.split(' ').filter(Boolean), ...MCP_SCOPES])].join(' ');
+}
+
+/** The default for an authorization request without `scope`: the registered scope without step-up scopes. */
+export function defaultScopeOf(registered: string): string {
+  return registered
+    .split(' ')
+    .filter((scope) => scope !== '' && !STEP_UP_SCOPES.includes(scope))
+    .join(' ');
+}
 export const DEFAULT_MCP_AUDIENCES: readonly string[] = ['https://mcp.demo.example/'];
 
 export interface McpRegistrationOptions {

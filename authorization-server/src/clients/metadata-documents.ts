@@ -4,7 +4,7 @@ import { fetchDocument, type FetchedDocument } from './document-fetch.ts';
 import { systemResolve, type Resolve } from './public-addresses.ts';
 import { DYNAMIC_GRANT_TYPES, assertRegistrable, type MetadataLimits } from './client-metadata.ts';
 import { isLoopbackHost } from './loopback-redirects.ts';
-import { MCP_SCOPE, mcpRegistrationAttributes } from './mcp-registration-policy.ts';
+import { MCP_SCOPE, mcpClientScope, mcpRegistrationAttributes } from './mcp-registration-policy.ts';
 
 /**
  * OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document,
@@ -148,6 +148,7 @@ export function createMetadataDocumentResolver(options: MetadataDocumentOptions)
 
     const properties: Record<string, unknown> = { client_id: clientId, token_endpoint_auth_method: 'none' };
     for (const key of TAKEN_OVER) if (request[key] !== undefined) properties[key] = request[key];
+    properties.scope = mcpClientScope(String(request.scope));
     properties.grant_types = Array.isArray(request.grant_types)
       ? (request.grant_types as string[]).filter((type) => DYNAMIC_GRANT_TYPES.has(type))
       : ['authorization_code'];

@@ -4,7 +4,7 @@ import type { Logger } from '@mcp-demo/service-kit';
 import type { UserDirectory } from '../accounts/users.ts';
 import { EXTRA_CLIENT_PROPERTIES, attributesOf, createExtraMetadataValidator, type MetadataLimits } from '../clients/client-metadata.ts';
 import { allowAnyLoopbackPort } from '../clients/loopback-redirects.ts';
-import { MCP_SCOPE } from '../clients/mcp-registration-policy.ts';
+import { MCP_SCOPE, MCP_SCOPES } from '../clients/mcp-registration-policy.ts';
 import { claimsOfExchangedToken, registerTokenExchange } from '../grants/token-exchange.ts';
 import { sameAudience } from '../grants/token-exchange-rules.ts';
 import { formPostPolicy } from '../interactions/security-headers.ts';
@@ -60,9 +60,10 @@ export function createProvider(settings: ProviderSettings): Provider {
     // Curity's paths (see paths.ts); discovery stays at /.well-known/*.
     routes: { ...ROUTES },
 
-    // The MCP scope is the only resource scope. oidc-provider always adds
-    // `openid`; there is no userinfo endpoint and no other OpenID scope.
-    scopes: [MCP_SCOPE],
+    // The MCP scopes are the only resource scopes (stocks/trade only by
+    // step-up). oidc-provider always adds `openid`; there is no userinfo
+    // endpoint and no other OpenID scope.
+    scopes: [...MCP_SCOPES],
     // The user claim released with stocks/read (shown on the consent page).
     claims: { [MCP_SCOPE]: ['region'] },
     responseTypes: ['code'],
@@ -112,7 +113,7 @@ export function createProvider(settings: ProviderSettings): Provider {
           const audience = (attributesOf(client).audiences ?? []).find((allowed) => sameAudience(allowed, resourceIndicator));
           if (!audience) throw new errors.InvalidTarget('the requested resource is not an audience of this client');
           return {
-            scope: MCP_SCOPE,
+            scope: MCP_SCOPES.join(' '),
             audience,
             accessTokenTTL: accessTokenTtlOf(client),
             accessTokenFormat: 'opaque',

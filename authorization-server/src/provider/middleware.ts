@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { errorFields, type Logger } from '@mcp-demo/service-kit';
+import { defaultScopeOf } from '../clients/mcp-registration-policy.ts';
 import { ROUTES } from './paths.ts';
 
 type Next = () => Promise<unknown>;
@@ -30,7 +31,8 @@ export function unauthorizedClientErrors() {
 /**
  * RFC 6749 §3.3: a request without `scope` is either processed with a
  * pre-defined default or refused. The default here is the client's
- * registered scope (for an MCP client, `stocks/read`), so nobody signs in
+ * registered scope without its step-up scopes (for an MCP client,
+ * `stocks/read`), so nobody signs in
  * and consents to a request that could only end in `access_denied`. A client
  * with no registered scope is left to the provider's own checks.
  */
@@ -39,7 +41,8 @@ export function registeredScopeByDefault(findClient: (clientId: string) => Promi
     const clientId = ctx.query.client_id;
     if (ctx.method === 'GET' && ctx.path === ROUTES.authorization && ctx.query.scope === undefined && typeof clientId === 'string') {
       const client = await findClient(clientId).catch(() => undefined);
-      if (client?.scope) ctx.query = { ...ctx.query, scope: client.scope };
+      const scope = client?.scope ? defaultScopeOf(client.scope) : '';
+      if (scope) ctx.query = { ...ctx.query, scope };
     }
     await next();
   };

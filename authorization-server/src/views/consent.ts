@@ -20,13 +20,16 @@ function describeScope(scope: string, region: string | undefined): Markup {
   if (scope === 'stocks/read') {
     return html`<li id="scope-stocks-read">Read stock prices you are authorized to see${region ? html` for your region, <strong id="consent-region">${region}</strong>` : ''}</li>`;
   }
+  if (scope === 'stocks/trade') {
+    return html`<li id="scope-stocks-trade">Place buy and sell orders for stocks in your name</li>`;
+  }
   return html`<li>${scope}</li>`;
 }
 
 export function consentPage(model: ConsentPageModel): string {
   const agent = model.templateArea === 'mcp-client';
   const intro = agent
-    ? html`<p><strong>${model.clientName}</strong> is an AI agent application. It asks to act on your behalf with read-only access:</p>`
+    ? html`<p><strong>${model.clientName}</strong> is an AI agent application. It asks to act on your behalf${model.scopes.includes('stocks/trade') ? '' : ' with read-only access'}:</p>`
     : html`<p><strong>${model.clientName}</strong> asks for the following access:</p>`;
   const release = model.region
     ? html`<p class="muted">Shared with the application: your region (<span id="released-region">${model.region}</span>). Signed in as ${model.email}.</p>`
