@@ -221,8 +221,8 @@ describe('dynamic client registration', () => {
     expect(select(openRegistration, 'no-authentication')).toHaveLength(1);
   });
 
-  it('allows dynamic clients the scope stocks/read and nothing else', () => {
-    expect(texts(openRegistration, 'scopes/scope')).toEqual(['stocks/read']);
+  it('allows dynamic clients the MCP scopes (stocks/read, and stocks/trade for step-up) and nothing else', () => {
+    expect(texts(openRegistration, 'scopes/scope')).toEqual([...mcpPolicy.MCP_SCOPES]);
   });
 
   it('allows only the code flow, with user consent and no refresh tokens by default', () => {
@@ -243,7 +243,7 @@ describe('dynamic client registration', () => {
 // against (imported, never skipped: if it moves, this test fails).
 const mcpPolicy = (await import(
   /* @vite-ignore */ fileURLToPath(new URL('../../authorization-server/src/clients/mcp-registration-policy.ts', import.meta.url))
-)) as { mcpRegistrationAttributes(body: unknown): Record<string, unknown>; MCP_SCOPE: string };
+)) as { mcpRegistrationAttributes(body: unknown): Record<string, unknown>; MCP_SCOPE: string; MCP_SCOPES: readonly string[] };
 
 /** The open authorization server's settings with their defaults (authorization-server/src/config.ts). */
 function openServerDefaults(): Record<string, unknown> {
@@ -271,7 +271,7 @@ describe('client ID metadata documents (ephemeral clients)', () => {
     expect(single(ephemeral, 'access-token-ttl')).toBe(String(policy['access_token_ttl']));
     expect(policy['refresh_token_ttl']).toBe(0);
     expect(single(ephemeral, 'refresh-token-ttl')).toBe('disabled');
-    expect(texts(ephemeral, 'scopes/scope')).toEqual([mcpPolicy.MCP_SCOPE]);
+    expect(texts(ephemeral, 'scopes/scope')).toEqual([...mcpPolicy.MCP_SCOPES]);
     expect(select(ephemeral, 'user-consent')).toHaveLength(1);
   });
 
@@ -325,6 +325,12 @@ describe('scope stocks/read and its claims', () => {
     const scope = withKey(select(authorizationServer, 'scopes/scope'), 'stocks/read');
     expect(scope).toHaveLength(1);
     expect(texts(scope, 'claims')).toEqual(claimNames);
+  });
+
+  it('is next to stocks/trade, the step-up scope for placing orders, which releases no claim of its own', () => {
+    const trade = withKey(select(authorizationServer, 'scopes/scope'), 'stocks/trade');
+    expect(trade).toHaveLength(1);
+    expect(texts(trade, 'claims')).toEqual([]);
   });
 
   it.each(claimNames)('gets %s from the claims provider procedure', (name) => {
