@@ -1,4 +1,7 @@
 import type { Endpoints } from '../../../local/launcher/topology.ts';
+import type { ClientEra } from '../support/mcp-session.ts';
+
+export type { ClientEra } from '../support/mcp-session.ts';
 
 /**
  * What a scenario needs to know about a running deployment, whatever the
@@ -44,7 +47,8 @@ export interface ScenarioSuite {
 }
 
 /**
- * A fresh suite per deployment. The names are known before anything starts
- * (they become test names); the endpoints only when the scenarios run.
+ * A fresh suite per deployment and client era (the MCP revision the client
+ * speaks). The names are known before anything starts (they become test
+ * names); the endpoints only when the scenarios run.
  */
-export type ScenarioSource = () => ScenarioSuite;
+export type ScenarioSource = (era: ClientEra) => ScenarioSuite;

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FetchResponse, ScenarioSource } from './deployment.ts';
+import type { ClientEra, FetchResponse, ScenarioSource } from './deployment.ts';
 
 /**
  * The first steps of the MCP authorization flow, as any MCP client takes
@@ -10,12 +10,29 @@ import type { FetchResponse, ScenarioSource } from './deployment.ts';
  * sign-in-and-tools.ts.
  */
 
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'compose-test', version: '1.0.0' } },
-};
+/**
+ * The first request a client of each era sends before it has a token: the
+ * initialize handshake in 2025-11-25; in 2026-07-28 there is none, and a
+ * request carries its revision and method in headers.
+ */
+function firstRequest(era: ClientEra): { headers: Record<string, string>; body: string } {
+  const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  if (era === '2026-07-28') {
+    return {
+      headers: { ...base, 'mcp-protocol-version': era, 'mcp-method': 'server/discover' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: {} }),
+    };
+  }
+  return {
+    headers: base,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: era, capabilities: {}, clientInfo: { name: 'scenario-client', version: '1.0.0' } },
+    }),
+  };
+}
 
 /** The parameters of a `Bearer k="v", ...` challenge. */
 export function challengeParameters(header: string): Record<string, string> {
@@ -40,18 +57,15 @@ function sameOrigin(url: unknown, reference: string): void {
   expect(new URL(url as string).origin).toBe(new URL(reference).origin);
 }
 
-export const discoveryScenarios: ScenarioSource = () => ({
+export const discoveryScenarios: ScenarioSource = (era) => ({
   name: 'discovery and registration',
   close: async () => undefined,
   scenarios: [
     {
       name: 'the MCP entry point answers a request without a token with 401 and a challenge naming its metadata and scope',
       async run({ endpoints, fetch }) {
-        const response = await fetch(endpoints.mcp, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-          body: JSON.stringify(INITIALIZE),
-        });
+        const { headers, body: request } = firstRequest(era);
+        const response = await fetch(endpoints.mcp, { method: 'POST', headers, body: request });
         expect(response.status).toBe(401);
         const challenge = challengeParameters(response.headers.get('www-authenticate') ?? '');
         expect(challenge.error).toBe('invalid_token');
@@ -64,11 +78,8 @@ export const discoveryScenarios: ScenarioSource = () => ({
     {
       name: 'the MCP entry point refuses a made-up bearer token the same way, without reaching the MCP server',
       async run({ endpoints, fetch }) {
-        const response = await fetch(endpoints.mcp, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer not-a-real-token' },
-          body: JSON.stringify(INITIALIZE),
-        });
+        const { headers, body } = firstRequest(era);
+        const response = await fetch(endpoints.mcp, { method: 'POST', headers: { ...headers, authorization: 'Bearer not-a-real-token' }, body });
         expect(response.status).toBe(401);
         expect(challengeParameters(response.headers.get('www-authenticate') ?? '').error).toBe('invalid_token');
       },
@@ -105,7 +116,7 @@ export const discoveryScenarios: ScenarioSource = () => ({
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify({
-            client_name: 'Compose test client',
+            client_name: `Scenario client (MCP ${era})`,
             grant_types: ['authorization_code'],
             redirect_uris: ['http://localhost:6274/callback'],
             response_types: ['code'],

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
-import { connectWithSignIn, textOf, type SignedInClient } from '../support/mcp-session.ts';
+import { connectWithSignIn, textOf, type SignedInClient, type ToolResult } from '../support/mcp-session.ts';
 import type { Deployment, Scenario, ScenarioSource } from './deployment.ts';
+import { expectRevisionOnTheWire } from './revision.ts';
 
 const repoPath = (path: string) => resolve(import.meta.dirname, '../../..', path);
 
@@ -14,8 +14,10 @@ const repoPath = (path: string) => resolve(import.meta.dirname, '../../..', path
  * an opaque token, tools/call through the phantom token and the token
  * exchange, and stocks of the user's region only.
  *
- * The client side is connectWithSignIn (the MCP SDK client, signing in over
- * HTTP and reading the code from the inbox). It uses the global fetch, so
+ * The client side is connectWithSignIn (the MCP SDK client of the era under
+ * test, signing in over HTTP and reading the code from the inbox); the last
+ * scenario checks on the wire that every MCP request of the suite was made
+ * in that era's revision. It uses the global fetch, so
  * against the Docker profiles test/compose routes the global fetch through
  * Kong; against the local profile nothing needs routing.
  */
@@ -42,7 +44,7 @@ function user(email: string): User {
 const idsIn = (region: string) => catalogue.filter((stock) => stock.region === region).map((stock) => stock.id).sort();
 
 /** The tool's answer: the user's region and exactly that region's stocks. */
-function expectOnlyRegion(result: CallToolResult, region: string): void {
+function expectOnlyRegion(result: ToolResult, region: string): void {
   expect(result.isError ?? false, textOf(result)).toBe(false);
   const list = (result.structuredContent as StockList | undefined) ?? (JSON.parse(textOf(result)) as StockList);
   expect(list.region).toBe(region);
@@ -54,12 +56,12 @@ function expectOnlyRegion(result: CallToolResult, region: string): void {
 const JOHN = user('john.doe@demo.example');
 const JANE = user('jane.test@demo.example');
 
-export const flowScenarios: ScenarioSource = () => {
+export const flowScenarios: ScenarioSource = (era) => {
   const sessions: SignedInClient[] = [];
   let john: SignedInClient | undefined;
 
   const signIn = async (who: User, { endpoints }: Deployment) => {
-    const session = await connectWithSignIn(endpoints.mcp, { email: who.email, inbox: endpoints.inbox });
+    const session = await connectWithSignIn(endpoints.mcp, { email: who.email, inbox: endpoints.inbox, era });
     sessions.push(session);
     return session;
   };
@@ -79,7 +81,8 @@ export const flowScenarios: ScenarioSource = () => {
         expect(JSON.parse(registration?.body ?? '{}')).toMatchObject({
           client_id: expect.any(String),
           client_secret: expect.any(String),
-          scope: 'stocks/read',
+          // The registration may allow more (a scope a tool steps up to); the sign-in below asks for stocks/read only.
+          scope: expect.stringMatching(/(^| )stocks\/read( |$)/),
           access_token_ttl: 900,
           require_proof_key: true,
           audiences: [endpoints.mcp],
@@ -112,14 +115,14 @@ export const flowScenarios: ScenarioSource = () => {
     {
       name: `fetch-stock-prices answers ${JOHN.email} with the stocks of ${JOHN.region} only`,
       async run() {
-        expectOnlyRegion((await signedInJohn().client.callTool({ name: 'fetch-stock-prices', arguments: {} })) as CallToolResult, JOHN.region);
+        expectOnlyRegion((await signedInJohn().client.callTool({ name: 'fetch-stock-prices', arguments: {} })), JOHN.region);
       },
     },
     {
       name: `fetch-stock-prices answers ${JANE.email} with the stocks of ${JANE.region} only`,
       async run(deployment) {
         const jane = await signIn(JANE, deployment);
-        expectOnlyRegion((await jane.client.callTool({ name: 'fetch-stock-prices', arguments: {} })) as CallToolResult, JANE.region);
+        expectOnlyRegion((await jane.client.callTool({ name: 'fetch-stock-prices', arguments: {} })), JANE.region);
       },
     },
     {
@@ -129,6 +132,13 @@ export const flowScenarios: ScenarioSource = () => {
         const response = await fetch(endpoints.stocksApi, { headers: { authorization: `Bearer ${token}` } });
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate') ?? '').toContain('error="invalid_token"');
+      },
+    },
+    {
+      name: `every MCP request of these scenarios was made in revision ${era}`,
+      async run({ endpoints }) {
+        expect(sessions.length, 'no client signed in').toBeGreaterThan(0);
+        expectRevisionOnTheWire(sessions.flatMap((session) => session.wire), endpoints.mcp, era);
       },
     },
   ];
