@@ -34,6 +34,7 @@ describe('settings', () => {
       ALGORITHMS: ['PS256'],
       REQUIRED_SCOPE: 'stocks/read',
       CLOCK_TOLERANCE_SECONDS: 5,
+      VERIFIED_TOKEN_CACHE_ENTRIES: 10_000,
       STOCKS_DATA_FILE: BUNDLED_STOCKS_FILE,
       LOG_LEVEL: 'info',
     });
@@ -48,6 +49,7 @@ describe('settings', () => {
       ALGORITHMS: 'PS256, ES256',
       REQUIRED_SCOPE: 'stocks/read stocks/trade',
       CLOCK_TOLERANCE_SECONDS: '0',
+      VERIFIED_TOKEN_CACHE_ENTRIES: '0',
       STOCKS_DATA_FILE: '/srv/stocks.json',
       LOG_LEVEL: 'debug',
     });
@@ -58,6 +60,7 @@ describe('settings', () => {
       ALGORITHMS: ['PS256', 'ES256'],
       REQUIRED_SCOPE: 'stocks/read stocks/trade',
       CLOCK_TOLERANCE_SECONDS: 0,
+      VERIFIED_TOKEN_CACHE_ENTRIES: 0,
       STOCKS_DATA_FILE: '/srv/stocks.json',
       LOG_LEVEL: 'debug',
     });
@@ -74,7 +77,7 @@ describe('settings', () => {
   });
 
   it('reads a blank variable as unset, so the default applies', () => {
-    const blank = { PORT: '', HOST: '', AUDIENCE: '', ALGORITHMS: '', REQUIRED_SCOPE: '', CLOCK_TOLERANCE_SECONDS: '', STOCKS_DATA_FILE: '', LOG_LEVEL: '' };
+    const blank = { PORT: '', HOST: '', AUDIENCE: '', ALGORITHMS: '', REQUIRED_SCOPE: '', CLOCK_TOLERANCE_SECONDS: '', VERIFIED_TOKEN_CACHE_ENTRIES: '', STOCKS_DATA_FILE: '', LOG_LEVEL: '' };
     expect(loadSettings({ ...REQUIRED, ...blank })).toEqual(loadSettings(REQUIRED));
   });
 

@@ -63,7 +63,7 @@ export async function startTestApi(options: { jwksUri?: string } = {}): Promise<
   const issuer = await startTestIssuer();
   const logLines: string[] = [];
   const verifier = createAccessTokenVerifier(
-    { issuer: issuer.issuer, audience: AUDIENCE, algorithms: ['PS256'], requiredScope: SCOPE, clockToleranceSeconds: 5 },
+    { issuer: issuer.issuer, audience: AUDIENCE, algorithms: ['PS256'], requiredScope: SCOPE, clockToleranceSeconds: 5, verifiedTokenCacheEntries: 100 },
     remoteKeySet(options.jwksUri ?? issuer.jwksUri),
   );
   const app = createApp({

@@ -1,12 +1,12 @@
 import express, { type Express } from 'express';
 import { errorHandler, healthCheck, notFound, requestContext, type Logger } from '@mcp-demo/service-kit';
-import type { Config } from './config.ts';
+import type { Settings } from './config.ts';
 import { mcpRoute } from './http/mcp-route.ts';
 import { protectedResourceMetadataRoute } from './http/protected-resource-metadata.ts';
 import type { Services } from './services.ts';
 
 export interface AppDependencies extends Omit<Services, 'close'> {
-  config: Config;
+  settings: Settings;
   logger: Logger;
 }
 
@@ -15,7 +15,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger));
   app.get('/health', healthCheck());
-  app.use(protectedResourceMetadataRoute(deps.config));
+  app.use(protectedResourceMetadataRoute(deps.settings));
   app.use(mcpRoute(deps));
   app.use(notFound());
   app.use(errorHandler());

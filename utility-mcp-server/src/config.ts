@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { accessTokenPolicyOf, accessTokenVariables } from '@mcp-demo/access-token';
+import { accessTokenVariables } from '@mcp-demo/access-token';
 import { env, loadConfig } from '@mcp-demo/service-kit';
-import { PROTECTED_RESOURCE_METADATA_PATH } from './http/protected-resource-metadata.ts';
 
 export const SERVICE_NAME = 'utility-mcp-server';
 
@@ -26,58 +25,47 @@ const origin = z.url({ protocol: /^https?$/, error: 'must be an origin such as h
  */
 export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:6274'];
 
-const settings = z
-  .object({
-    PORT: env.port(3000),
-    HOST: env.text('127.0.0.1'),
-    EXTERNAL_BASE_URL: env.baseUrl(),
-    RESOURCE_NAME: env.text('MCP Server'),
-    ...accessTokenVariables({ audience: 'https://mcp.demo.example/' }),
-    AUTHORIZATION_SERVER: env.optionalUrl(),
-    TOKEN_ENDPOINT: env.url(),
-    CLIENT_ID: env.text('mcp-server'),
-    CLIENT_SECRET: env.secret(),
-    CLIENT_AUTH_METHOD: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
-    API_AUDIENCE: env.text('https://api.demo.example'),
-    STOCKS_API_URL: env.baseUrl(),
-    UPSTREAM_TIMEOUT_MS: env.integer(5_000, { min: 100, max: 120_000 }),
-    EXCHANGE_CACHE_MAX_ENTRIES: env.integer(10_000),
-    EXCHANGE_EXPIRY_MARGIN_SECONDS: env.seconds(30),
-    ALLOWED_HOSTS: env.list().pipe(z.array(hostname)),
-    ALLOWED_ORIGINS: env.list(DEFAULT_ALLOWED_ORIGINS).pipe(z.array(origin)),
-    LOG_LEVEL: env.logLevel(),
-  })
-  .transform((raw) => ({
-    port: raw.PORT,
-    host: raw.HOST,
-    logLevel: raw.LOG_LEVEL,
-    /** The MCP endpoint as clients name it; RFC 9728 resource identifiers keep the trailing slash. */
-    resource: `${raw.EXTERNAL_BASE_URL}/`,
-    resourceMetadataUrl: `${raw.EXTERNAL_BASE_URL}${PROTECTED_RESOURCE_METADATA_PATH}`,
-    resourceName: raw.RESOURCE_NAME,
-    authorizationServer: raw.AUTHORIZATION_SERVER ?? raw.ISSUER,
-    jwksUri: raw.JWKS_URI,
-    accessToken: accessTokenPolicyOf(raw),
-    tokenExchange: {
-      tokenEndpoint: raw.TOKEN_ENDPOINT,
-      clientId: raw.CLIENT_ID,
-      clientSecret: raw.CLIENT_SECRET,
-      clientAuthMethod: raw.CLIENT_AUTH_METHOD,
-      audience: raw.API_AUDIENCE,
-    },
-    exchangeCache: {
-      maxEntries: raw.EXCHANGE_CACHE_MAX_ENTRIES,
-      expiryMarginSeconds: raw.EXCHANGE_EXPIRY_MARGIN_SECONDS,
-    },
-    stocksApiUrl: raw.STOCKS_API_URL,
-    upstreamTimeoutMs: raw.UPSTREAM_TIMEOUT_MS,
-    allowedHosts: raw.ALLOWED_HOSTS,
-    allowedOrigins: [...new Set([new URL(raw.EXTERNAL_BASE_URL).origin, ...raw.ALLOWED_ORIGINS])],
-  }));
+/** Every environment variable of the MCP server, checked at start. */
+export const settingsSchema = z.object({
+  PORT: env.port(3000),
+  HOST: env.text('127.0.0.1'),
+  /** The URL clients use, without a trailing slash (see resourceOf). */
+  EXTERNAL_BASE_URL: env.baseUrl(),
+  RESOURCE_NAME: env.text('MCP Server'),
+  ...accessTokenVariables({ audience: 'https://mcp.demo.example/' }),
+  AUTHORIZATION_SERVER: env.optionalUrl(),
+  TOKEN_ENDPOINT: env.url(),
+  CLIENT_ID: env.text('mcp-server'),
+  CLIENT_SECRET: env.secret(),
+  CLIENT_AUTH_METHOD: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
+  API_AUDIENCE: env.text('https://api.demo.example'),
+  STOCKS_API_URL: env.baseUrl(),
+  UPSTREAM_TIMEOUT_MS: env.integer(5_000, { min: 100, max: 120_000 }),
+  EXCHANGE_CACHE_MAX_ENTRIES: env.integer(10_000),
+  EXCHANGE_EXPIRY_MARGIN_SECONDS: env.seconds(30),
+  ALLOWED_HOSTS: env.list().pipe(z.array(hostname)),
+  ALLOWED_ORIGINS: env.list(DEFAULT_ALLOWED_ORIGINS).pipe(z.array(origin)),
+  LOG_LEVEL: env.logLevel(),
+});
 
-export type Config = z.output<typeof settings>;
+export type Settings = z.output<typeof settingsSchema>;
 
 /** Reads the settings from environment variables; throws a ConfigurationError naming every bad variable. */
-export function readConfig(variables: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(SERVICE_NAME, settings, variables);
+export function loadSettings(source: Record<string, string | undefined> = process.env): Settings {
+  return loadConfig(SERVICE_NAME, settingsSchema, source);
+}
+
+/** The MCP endpoint as clients name it; RFC 9728 resource identifiers keep the trailing slash. */
+export function resourceOf(settings: Pick<Settings, 'EXTERNAL_BASE_URL'>): string {
+  return `${settings.EXTERNAL_BASE_URL}/`;
+}
+
+/** The authorization server advertised in the metadata: the issuer unless set apart. */
+export function authorizationServerOf(settings: Pick<Settings, 'AUTHORIZATION_SERVER' | 'ISSUER'>): string {
+  return settings.AUTHORIZATION_SERVER ?? settings.ISSUER;
+}
+
+/** Origins a browser may call POST / from: the server's own, then ALLOWED_ORIGINS. */
+export function allowedOriginsOf(settings: Pick<Settings, 'EXTERNAL_BASE_URL' | 'ALLOWED_ORIGINS'>): string[] {
+  return [...new Set([new URL(settings.EXTERNAL_BASE_URL).origin, ...settings.ALLOWED_ORIGINS])];
 }

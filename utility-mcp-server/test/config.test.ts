@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@mcp-demo/service-kit';
-import { readConfig } from '../src/config.ts';
+import { accessTokenPolicyOf } from '@mcp-demo/access-token';
+import { allowedOriginsOf, authorizationServerOf, loadSettings, resourceOf } from '../src/config.ts';
+import { resourceMetadataUrlOf } from '../src/http/protected-resource-metadata.ts';
 
 const required = {
   EXTERNAL_BASE_URL: 'https://mcp.demo.example/',
@@ -16,7 +18,7 @@ const required = {
 
 function problemsOf(variables: Record<string, string | undefined>): string[] {
   try {
-    readConfig(variables);
+    loadSettings(variables);
   } catch (error) {
     if (error instanceof ConfigurationError) return [...error.problems];
     throw error;
@@ -26,29 +28,35 @@ function problemsOf(variables: Record<string, string | undefined>): string[] {
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
-    const config = readConfig(required);
-    expect(config).toMatchObject({
-      port: 3000,
-      host: '127.0.0.1',
-      resource: 'https://mcp.demo.example/',
-      resourceMetadataUrl: 'https://mcp.demo.example/.well-known/oauth-protected-resource',
-      resourceName: 'MCP Server',
-      authorizationServer: required.ISSUER,
-      accessToken: {
-        issuer: required.ISSUER,
-        audience: 'https://mcp.demo.example/',
-        algorithms: ['PS256'],
-        requiredScope: 'stocks/read',
-        clockToleranceSeconds: 5,
-      },
-      tokenExchange: { clientId: 'mcp-server', clientSecret: 'Password1', clientAuthMethod: 'client_secret_basic', audience: 'https://api.demo.example' },
-      exchangeCache: { maxEntries: 10_000, expiryMarginSeconds: 30 },
-      upstreamTimeoutMs: 5_000,
-      allowedHosts: [],
-      // The Origin check is on by default: the server's own origin and the MCP Inspector's.
-      allowedOrigins: ['https://mcp.demo.example', 'http://localhost:6274'],
-      logLevel: 'info',
+    const settings = loadSettings(required);
+    expect(settings).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      EXTERNAL_BASE_URL: 'https://mcp.demo.example',
+      RESOURCE_NAME: 'MCP Server',
+      CLIENT_ID: 'mcp-server',
+      CLIENT_SECRET: 'Password1',
+      CLIENT_AUTH_METHOD: 'client_secret_basic',
+      API_AUDIENCE: 'https://api.demo.example',
+      EXCHANGE_CACHE_MAX_ENTRIES: 10_000,
+      EXCHANGE_EXPIRY_MARGIN_SECONDS: 30,
+      UPSTREAM_TIMEOUT_MS: 5_000,
+      ALLOWED_HOSTS: [],
+      LOG_LEVEL: 'info',
     });
+    expect(resourceOf(settings)).toBe('https://mcp.demo.example/');
+    expect(resourceMetadataUrlOf(settings)).toBe('https://mcp.demo.example/.well-known/oauth-protected-resource');
+    expect(authorizationServerOf(settings)).toBe(required.ISSUER);
+    expect(accessTokenPolicyOf(settings)).toEqual({
+      issuer: required.ISSUER,
+      audience: 'https://mcp.demo.example/',
+      algorithms: ['PS256'],
+      requiredScope: 'stocks/read',
+      clockToleranceSeconds: 5,
+      verifiedTokenCacheEntries: 10_000,
+    });
+    // The Origin check is on by default: the server's own origin and the MCP Inspector's.
+    expect(allowedOriginsOf(settings)).toEqual(['https://mcp.demo.example', 'http://localhost:6274']);
   });
 
   it('names every missing required variable', () => {
@@ -59,7 +67,7 @@ describe('configuration', () => {
   it('refuses symmetric and unknown algorithms', () => {
     expect(problemsOf({ ...required, ALGORITHMS: 'PS256,HS256' }).join('\n')).toMatch(/^ALGORITHMS/);
     expect(problemsOf({ ...required, ALGORITHMS: 'none' }).join('\n')).toMatch(/^ALGORITHMS/);
-    expect(readConfig({ ...required, ALGORITHMS: 'PS256, ES256' }).accessToken.algorithms).toEqual(['PS256', 'ES256']);
+    expect(loadSettings({ ...required, ALGORITHMS: 'PS256, ES256' }).ALGORITHMS).toEqual(['PS256', 'ES256']);
   });
 
   it('refuses an unknown client authentication method and a non-URL endpoint', () => {
@@ -68,9 +76,9 @@ describe('configuration', () => {
   });
 
   it('normalises the allow-lists and refuses hosts with ports', () => {
-    const config = readConfig({ ...required, ALLOWED_HOSTS: 'MCP.demo.example, localhost', ALLOWED_ORIGINS: 'http://localhost:6274/, https://www.client.example' });
-    expect(config.allowedHosts).toEqual(['mcp.demo.example', 'localhost']);
-    expect(config.allowedOrigins).toEqual(['https://mcp.demo.example', 'http://localhost:6274', 'https://www.client.example']);
+    const settings = loadSettings({ ...required, ALLOWED_HOSTS: 'MCP.demo.example, localhost', ALLOWED_ORIGINS: 'http://localhost:6274/, https://www.client.example' });
+    expect(settings.ALLOWED_HOSTS).toEqual(['mcp.demo.example', 'localhost']);
+    expect(allowedOriginsOf(settings)).toEqual(['https://mcp.demo.example', 'http://localhost:6274', 'https://www.client.example']);
     expect(problemsOf({ ...required, ALLOWED_HOSTS: 'mcp.demo.example:443' })[0]).toMatch(/^ALLOWED_HOSTS/);
   });
 
@@ -89,9 +97,10 @@ describe('configuration', () => {
       EXCHANGE_EXPIRY_MARGIN_SECONDS: '',
       ALLOWED_HOSTS: '',
       ALLOWED_ORIGINS: '',
+      VERIFIED_TOKEN_CACHE_ENTRIES: '',
       LOG_LEVEL: '',
     };
-    expect(readConfig({ ...required, ...blank })).toEqual(readConfig(required));
+    expect(loadSettings({ ...required, ...blank })).toEqual(loadSettings(required));
   });
 
   it('reports a blank required variable as not set', () => {
@@ -106,10 +115,10 @@ describe('configuration', () => {
 
   it('accepts its own .env.example as it is', async () => {
     const example = parseEnv(await readFile(fileURLToPath(new URL('../.env.example', import.meta.url)), 'utf8'));
-    expect(readConfig(example)).toMatchObject({ port: 3000, host: '127.0.0.1', tokenExchange: { clientId: 'mcp-server', clientAuthMethod: 'client_secret_basic' } });
+    expect(loadSettings(example)).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', CLIENT_ID: 'mcp-server', CLIENT_AUTH_METHOD: 'client_secret_basic' });
   });
 
   it('lets AUTHORIZATION_SERVER differ from the issuer', () => {
-    expect(readConfig({ ...required, AUTHORIZATION_SERVER: 'https://login.demo.example' }).authorizationServer).toBe('https://login.demo.example');
+    expect(authorizationServerOf(loadSettings({ ...required, AUTHORIZATION_SERVER: 'https://login.demo.example' }))).toBe('https://login.demo.example');
   });
 });

@@ -31,10 +31,14 @@ const SECRET_PATHS = [
 /**
  * A pino logger with the project's redaction rules. Logs to stdout unless a
  * file path or a stream is given (tests pass a stream to read what was logged).
+ * Files and stdout are written asynchronously: lines that arrive while a write
+ * is under way go out together in the next one, rather than one system call
+ * per line on the request path; pino flushes what is left when the process
+ * exits.
  */
 export function createLogger(name: string, level = 'info', output?: string | DestinationStream): Logger {
-  const destination: DestinationStream | undefined =
-    typeof output === 'string' ? pino.destination({ dest: output, mkdir: true, sync: false }) : output;
+  const destination: DestinationStream =
+    typeof output === 'string' ? pino.destination({ dest: output, mkdir: true, sync: false }) : (output ?? pino.destination({ dest: 1, sync: false }));
   const options = {
     name,
     level,
@@ -42,7 +46,7 @@ export function createLogger(name: string, level = 'info', output?: string | Des
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination);
 }
 
 /** JWTs (three dot-separated base64url runs) and long opaque tokens, as they might appear inside an error message. */

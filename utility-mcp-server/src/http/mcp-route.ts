@@ -1,10 +1,10 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Router, type Request as ExpressRequest, type RequestHandler, type Response as ExpressResponse } from 'express';
 import { requireAccessToken, type AccessTokenVerifier } from '@mcp-demo/access-token';
-import { errorFields } from '@mcp-demo/service-kit';
-import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import { errorFields, type Logger } from '@mcp-demo/service-kit';
+import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server';
 import type { StocksApiClient } from '../api/stocks-client.ts';
-import type { Config } from '../config.ts';
+import { allowedOriginsOf, resourceOf, type Settings } from '../config.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import type { ToolContext } from '../mcp/tools/context.ts';
 import type { ExchangeCache } from '../oauth/exchange-cache.ts';
@@ -13,82 +13,96 @@ import { dnsRebindingProtection } from '../security/dns-rebinding.ts';
 import { jsonRpcBody } from './json-rpc-body.ts';
 import { JSON_RPC_INTERNAL_ERROR, sendJsonRpcError } from './json-rpc-error.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
+import { resourceMetadataUrlOf } from './protected-resource-metadata.ts';
+import { abortOnClose, sendWebResponse, webRequestOf } from './web-exchange.ts';
 
 export interface McpRouteDependencies {
-  config: Config;
+  settings: Settings;
   verifier: AccessTokenVerifier;
   exchangeCache: ExchangeCache;
   stocksApi: StocksApiClient;
 }
 
-type AuthenticatedRequest = Request & { auth: AuthInfo };
-
 /**
  * Whether a request speaks a 2025 revision (initialize handshake, no
- * per-request envelope). The SDK's own classifier decides, from the parsed
- * body and the headers, so this routing never disagrees with the 2026 path.
- * A body the JSON parser left alone (another media type) goes to the 2025
- * transport, which answers 415 as it always has.
+ * per-request envelope). The SDK's own classifier decides, so this routing
+ * never disagrees with the 2026 path; it is skipped only where its answer is
+ * certain: a message (other than initialize) whose `_meta` claims a protocol
+ * revision is never legacy, valid claim or not (the 2026 path answers it). A body the JSON parser left alone (another media type) goes
+ * to the 2025 transport, which answers 415 as it always has.
  */
-async function speaksLegacyRevision(req: Request): Promise<boolean> {
-  if (req.body === undefined) return true;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-  }
-  return isLegacyRequest(new Request('http://mcp.invalid/', { method: req.method, headers }), req.body);
+async function speaksLegacyRevision(request: Request, parsedBody: unknown): Promise<boolean> {
+  if (parsedBody === undefined) return true;
+  const message = parsedBody as { method?: unknown; params?: { _meta?: unknown } } | null;
+  const meta = message?.params?._meta;
+  // initialize is the exception: with an envelope the SDK cannot accept it still counts as the 2025 handshake.
+  if (message?.method !== 'initialize' && meta !== null && typeof meta === 'object' && PROTOCOL_VERSION_META_KEY in meta) return false;
+  return isLegacyRequest(request, parsedBody);
 }
 
 /**
- * 2025-11-25 (and older) clients: the stateless Streamable HTTP transport as
- * before, answering plain JSON (the tools answer once, so a stream would only
- * add framing) and issuing no session id.
+ * 2025-11-25 (and older) clients: the stateless Streamable HTTP transport,
+ * answering plain JSON (the tools answer once, so a stream would only add
+ * framing) and issuing no session id. Server and transport are made for this
+ * request and closed once it is answered.
  */
-async function serveLegacy(req: AuthenticatedRequest, res: Response, context: ToolContext): Promise<void> {
+async function serveLegacy(request: Request, options: { authInfo: AuthInfo; parsedBody: unknown }, context: ToolContext): Promise<Response> {
   const server = createMcpServer(context);
-  const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.on('close', () => {
-    transport.close().catch(() => undefined);
-    server.close().catch(() => undefined);
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(request, options);
+  } finally {
+    // The JSON answer is complete once handleRequest resolves; nothing of the exchange outlives it.
+    void server.close().catch(() => undefined);
+  }
 }
 
 /**
- * 2026-07-28 clients: the SDK's per-request entry validates the envelope and
- * the Mcp-Method / Mcp-Name headers against the body, answers server/discover,
- * and refuses 2025 traffic (which never reaches it, see speaksLegacyRevision).
- */
-async function serveModern(req: AuthenticatedRequest, res: Response, context: ToolContext): Promise<void> {
-  const handler = createMcpHandler(() => createMcpServer(context), {
-    legacy: 'reject',
-    // Rejections (bad envelope, header/body mismatch) are the client's mistake, not this server's.
-    onerror: (error) => context.log.info(errorFields(error), 'MCP request refused'),
-  });
-  res.on('close', () => {
-    handler.close().catch(() => undefined);
-  });
-  await toNodeHandler(handler, { onerror: (error) => context.log.warn(errorFields(error), 'MCP exchange failed') })(req, res, req.body);
-}
-
-/**
- * One JSON-RPC exchange per HTTP request, with a server made for it and
- * closed with it, in whichever protocol era the client speaks.
+ * The MCP endpoint: one JSON-RPC exchange per HTTP request, in whichever
+ * protocol revision the client speaks, each with an McpServer made for it
+ * and closed with it, so nothing of one caller's request (its token above
+ * all) can reach another's. The caller's verified token travels with the
+ * request only, as the SDK's `authInfo`.
  */
 function handleMcpRequest(deps: McpRouteDependencies): RequestHandler {
-  return async (req, res) => {
+  // One URL object for every request's AuthInfo; nothing writes to it.
+  const resource = new URL(resourceOf(deps.settings));
+  // The request's logger, for the server factory and the SDK's error hook,
+  // which the SDK calls without a request at hand.
+  const requestLog = new AsyncLocalStorage<Logger>();
+  const contextFor = (log: Logger): ToolContext => ({ exchangeCache: deps.exchangeCache, stocksApi: deps.stocksApi, log });
+
+  // 2026-07-28: made once. The SDK's per-request entry validates the envelope
+  // and the Mcp-Method / Mcp-Name headers against the body, answers
+  // server/discover, and calls the factory for a fresh server per request.
+  const modern = createMcpHandler(
+    () => {
+      const log = requestLog.getStore();
+      if (!log) throw new Error('MCP server requested outside a request');
+      return createMcpServer(contextFor(log));
+    },
+    {
+      legacy: 'reject',
+      // Rejections (bad envelope, header/body mismatch) are the client's mistake, not this server's.
+      onerror: (error) => requestLog.getStore()?.info(errorFields(error), 'MCP request refused'),
+    },
+  );
+
+  return async (req: ExpressRequest, res: ExpressResponse) => {
     const log = res.locals.log;
-    const context: ToolContext = { exchangeCache: deps.exchangeCache, stocksApi: deps.stocksApi, log };
     try {
-      const auth = toAuthInfo(res.locals.accessToken, res.locals.claims, deps.config.resource);
-      const authenticated = Object.assign(req, { auth });
-      if (await speaksLegacyRevision(req)) await serveLegacy(authenticated, res, context);
-      else await serveModern(authenticated, res, context);
+      const authInfo = toAuthInfo(res.locals.accessToken, res.locals.claims, resource);
+      const request = webRequestOf(req, abortOnClose(res));
+      const parsedBody: unknown = req.body;
+      const response = (await speaksLegacyRevision(request, parsedBody))
+        ? await serveLegacy(request, { authInfo, parsedBody }, contextFor(log))
+        : await requestLog.run(log, () => modern.fetch(request, { authInfo, parsedBody }));
+      await sendWebResponse(res, response);
     } catch (error) {
       log.error(errorFields(error), 'MCP request failed');
       if (!res.headersSent) sendJsonRpcError(res, 500, JSON_RPC_INTERNAL_ERROR, 'Internal error');
+      else res.destroy();
     }
   };
 }
@@ -96,15 +110,16 @@ function handleMcpRequest(deps: McpRouteDependencies): RequestHandler {
 /** The MCP endpoint at the root path, as the gateway routes mcp.demo.example/ to it. */
 export function mcpRoute(deps: McpRouteDependencies): Router {
   const authenticate = requireAccessToken(deps.verifier, {
-    resourceMetadata: deps.config.resourceMetadataUrl,
-    scope: deps.config.accessToken.requiredScope,
+    resourceMetadata: resourceMetadataUrlOf(deps.settings),
+    scope: deps.settings.REQUIRED_SCOPE,
   });
+  const rebindingChecks = dnsRebindingProtection({ allowedHosts: deps.settings.ALLOWED_HOSTS, allowedOrigins: allowedOriginsOf(deps.settings) });
   const router = Router();
   router
     .route('/')
     // Cheap checks first: a rebinding page is refused before its request is verified, and a body is
     // parsed only for a caller with a valid token.
-    .post(...dnsRebindingProtection(deps.config), authenticate, jsonRpcBody(), handleMcpRequest(deps))
+    .post(...rebindingChecks, authenticate, jsonRpcBody(), handleMcpRequest(deps))
     .all(methodNotAllowed());
   return router;
 }

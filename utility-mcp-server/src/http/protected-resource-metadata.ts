@@ -1,15 +1,22 @@
 import { Router } from 'express';
-import type { Config } from '../config.ts';
+import { authorizationServerOf, resourceOf, type Settings } from '../config.ts';
 
 export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
+type MetadataSettings = Pick<Settings, 'EXTERNAL_BASE_URL' | 'RESOURCE_NAME' | 'AUTHORIZATION_SERVER' | 'ISSUER' | 'REQUIRED_SCOPE'>;
+
+/** Where the metadata is, as bearer challenges advertise it (RFC 9728 section 5.1). */
+export function resourceMetadataUrlOf(settings: Pick<Settings, 'EXTERNAL_BASE_URL'>): string {
+  return `${settings.EXTERNAL_BASE_URL}${PROTECTED_RESOURCE_METADATA_PATH}`;
+}
+
 /** RFC 9728 document that tells an MCP client which authorization server to use and which scope to ask for. */
-export function protectedResourceMetadata(config: Config): Record<string, unknown> {
+export function protectedResourceMetadata(settings: MetadataSettings): Record<string, unknown> {
   return {
-    resource: config.resource,
-    resource_name: config.resourceName,
-    authorization_servers: [config.authorizationServer],
-    scopes_supported: config.accessToken.requiredScope.split(' ').filter(Boolean),
+    resource: resourceOf(settings),
+    resource_name: settings.RESOURCE_NAME,
+    authorization_servers: [authorizationServerOf(settings)],
+    scopes_supported: settings.REQUIRED_SCOPE.split(' ').filter(Boolean),
     bearer_methods_supported: ['header'],
   };
 }
@@ -20,8 +27,8 @@ export function protectedResourceMetadata(config: Config): Record<string, unknow
  * makes the browser send a preflight first. Nothing here is a secret, and no
  * credentials are involved, so any origin may read it.
  */
-export function protectedResourceMetadataRoute(config: Config): Router {
-  const metadata = protectedResourceMetadata(config);
+export function protectedResourceMetadataRoute(settings: MetadataSettings): Router {
+  const metadata = protectedResourceMetadata(settings);
   const router = Router();
   router.options(PROTECTED_RESOURCE_METADATA_PATH, (_req, res) => {
     res.setHeader('Access-Control-Allow-Origin', '*');

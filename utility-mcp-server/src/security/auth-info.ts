@@ -6,7 +6,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
  * `ctx.http.authInfo`: tools need the raw token for the exchange, the claims
  * for anything user-specific.
  */
-export function toAuthInfo(token: string, claims: AccessTokenClaims, resource: string): AuthInfo {
+export function toAuthInfo(token: string, claims: AccessTokenClaims, resource: URL): AuthInfo {
   // RFC 9068 access tokens name the client in client_id; some servers use azp.
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : '';
   return {
@@ -14,7 +14,7 @@ export function toAuthInfo(token: string, claims: AccessTokenClaims, resource: s
     clientId,
     scopes: claims.scope.split(' ').filter(Boolean),
     expiresAt: claims.exp,
-    resource: new URL(resource),
+    resource,
     extra: { claims },
   };
 }

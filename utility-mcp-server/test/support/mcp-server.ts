@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.ts';
-import { readConfig } from '../../src/config.ts';
+import { loadSettings } from '../../src/config.ts';
 import { createServices } from '../../src/services.ts';
 
 export const EXTERNAL_BASE_URL = 'https://mcp.demo.example';
@@ -39,11 +39,11 @@ export function testEnvironment(issuer: TestIssuer, stocksApiUrl = 'http://127.0
  * would show up) instead of stdout.
  */
 export async function startMcpServer(environment: Record<string, string>): Promise<RunningMcpServer> {
-  const config = readConfig(environment);
+  const settings = loadSettings(environment);
   const logs: string[] = [];
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
-  const services = createServices(config, logger);
-  const running = await listen(createApp({ config, logger, ...services }), 0);
+  const services = createServices(settings, logger);
+  const running = await listen(createApp({ settings, logger, ...services }), 0);
   return {
     url: running.url,
     logs,

@@ -24,25 +24,26 @@ export async function callStocksApi(
   authInfo: AuthInfo | undefined,
   call: (apiAccessToken: string) => Promise<unknown>,
 ): Promise<CallToolResult> {
-  const log = context.log.child({ tool });
+  const log = context.log;
   // The HTTP layer only lets verified requests through; this guards against wiring mistakes.
   if (!authInfo?.token) {
-    log.error('tool called without a verified access token');
+    log.error({ tool }, 'tool called without a verified access token');
     return errorResult('This request carries no verified access token; re-authorize the MCP client.');
   }
   try {
     const apiAccessToken = await context.exchangeCache.accessTokenFor(authInfo.token);
     const data = await call(apiAccessToken);
-    log.info('tool call succeeded');
+    // The access line already says the request succeeded; this detail is for debugging.
+    log.debug({ tool }, 'tool call succeeded');
     return dataResult(data);
   } catch (error) {
     if (error instanceof UpstreamError) {
       // The API may have rotated keys or revoked the delegation: exchange afresh next time.
       if (error.failure === 'stocks_api_rejected_token') context.exchangeCache.forget(authInfo.token);
-      log.warn({ failure: error.failure, status: error.status, detail: error.detail }, 'tool call failed');
+      log.warn({ tool, failure: error.failure, status: error.status, detail: error.detail }, 'tool call failed');
       return errorResult(error.message);
     }
-    log.error(errorFields(error), 'tool call failed unexpectedly');
+    log.error({ tool, ...errorFields(error) }, 'tool call failed unexpectedly');
     return errorResult('The tool failed unexpectedly; try again later.');
   }
 }

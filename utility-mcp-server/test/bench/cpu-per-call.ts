@@ -1,0 +1,194 @@
+/**
+ * CPU per request of the MCP server and of the stocks API, each measured as
+ * its own process under load from wrk (its own process too):
+ *
+ *   1. GET /stocks straight at the stocks API with an API-audience JWT;
+ *   2. tools/call fetch-stock-prices straight at the MCP server with an
+ *      MCP-audience JWT (2026-07-28 revision), which verifies the token, takes
+ *      the exchanged token from its cache and calls the stocks API.
+ *
+ * CPU comes from /proc/<pid>/stat (user + system time of the whole process,
+ * every thread) before and after each run, divided by the requests wrk
+ * completed. The token issuer (JWKS, token exchange) runs in this process and
+ * is not counted. A script that prints figures; it asserts nothing.
+ *
+ *   node_modules/.bin/node utility-mcp-server/test/bench/cpu-per-call.ts
+ *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_ROUNDS=3 LOG_LEVEL=info ...
+ *
+ * BENCH_API_TOKEN_CACHE and BENCH_MCP_TOKEN_CACHE set each service's
+ * VERIFIED_TOKEN_CACHE_ENTRIES (0 checks every token's signature again), to
+ * compare with and without the verified-claims cache.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startTestIssuer, unusedPort } from '@mcp-demo/testing';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
+const MCP_AUDIENCE = 'http://127.0.0.1/mcp/';
+const API_AUDIENCE = 'https://api.demo.example';
+const CLAIMS = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA', client_type: 'mcp', client_assurance_level: 1 };
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'mcp-cpu-bench-'));
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** utime + stime of a process, in milliseconds. */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces; fields after it are space separated.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+function startService(name: string, main: string, env: Record<string, string>): ChildProcess {
+  const log = openSync(join(work, `${name}.log`), 'w');
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each service when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF, name)}`] : [];
+  return spawn(process.execPath, [...profile, main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', log, log] });
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+function wrkScript(name: string, method: string, headers: Record<string, string>, body?: string): string {
+  const file = join(work, `${name}.lua`);
+  const lines = [`wrk.method = ${JSON.stringify(method)}`];
+  for (const [header, value] of Object.entries(headers)) lines.push(`wrk.headers[${JSON.stringify(header)}] = ${JSON.stringify(value)}`);
+  if (body !== undefined) lines.push(`wrk.body = ${JSON.stringify(body)}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+interface Run {
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  errors: number;
+}
+
+function runWrk(url: string, script: string, seconds: number, connections: number): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', () => {
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+      const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
+      const p50Ms = p50 ? Number(p50[1]) * ({ us: 0.001, ms: 1, s: 1000 }[p50[2] as 'us' | 'ms' | 's']) : NaN;
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0);
+      done({ requests, perSecond, p50Ms, errors });
+    });
+  });
+}
+
+async function measure(url: string, script: string, pids: number[]): Promise<{ run: Run; cpuMs: number[] }> {
+  const before = pids.map(cpuMsOf);
+  const run = await runWrk(url, script, SECONDS, CONNECTIONS);
+  const cpuMs = pids.map((pid, index) => (cpuMsOf(pid) - (before[index] ?? 0)) / Math.max(1, run.requests));
+  return { run, cpuMs };
+}
+
+const issuer = await startTestIssuer({ exchangeSubjectAudience: MCP_AUDIENCE, exchangedTokenLifetime: 3600 });
+const [apiPort, mcpPort] = [await unusedPort(), await unusedPort()];
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const mcpUrl = `http://127.0.0.1:${mcpPort}`;
+const common = { ISSUER: issuer.issuer, JWKS_URI: issuer.jwksUri, LOG_LEVEL, HOST: '127.0.0.1' };
+const tokenCache = (value: string | undefined): Record<string, string> => (value === undefined ? {} : { VERIFIED_TOKEN_CACHE_ENTRIES: value });
+const api = startService('stocks-api', join(root, 'stocks-api/src/main.ts'), { ...common, ...tokenCache(process.env.BENCH_API_TOKEN_CACHE), PORT: String(apiPort) });
+const mcp = startService('utility-mcp-server', join(root, 'utility-mcp-server/src/main.ts'), {
+  ...common,
+  ...tokenCache(process.env.BENCH_MCP_TOKEN_CACHE),
+  PORT: String(mcpPort),
+  EXTERNAL_BASE_URL: 'http://127.0.0.1/mcp',
+  AUDIENCE: MCP_AUDIENCE,
+  TOKEN_ENDPOINT: issuer.tokenEndpoint,
+  CLIENT_SECRET: 'Password1', // the demo secret the test issuer accepts
+  STOCKS_API_URL: apiUrl,
+});
+
+try {
+  await Promise.all([waitForHealth(apiUrl), waitForHealth(mcpUrl)]);
+  const apiToken = await issuer.mint(CLAIMS, { audience: API_AUDIENCE, expiresIn: 3600 });
+  const mcpToken = await issuer.mint(CLAIMS, { audience: MCP_AUDIENCE, expiresIn: 3600 });
+
+  const toolCall = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: {
+      name: 'fetch-stock-prices',
+      arguments: {},
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 'cpu-bench', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  });
+  const toolHeaders = {
+    authorization: `Bearer ${mcpToken}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': 'tools/call',
+    'mcp-name': 'fetch-stock-prices',
+  };
+
+  // One call by hand first: the figures mean nothing unless the tool succeeds.
+  const probe = await fetch(`${mcpUrl}/`, { method: 'POST', headers: toolHeaders, body: toolCall });
+  const probeText = await probe.text();
+  if (probe.status !== 200 || !probeText.includes('acme-robotics') || probeText.includes('"isError":true')) {
+    throw new Error(`the probe tool call failed (${probe.status}): ${probeText.slice(0, 300)}`);
+  }
+
+  const apiScript = wrkScript('api', 'GET', { authorization: `Bearer ${apiToken}`, accept: 'application/json' });
+  const mcpScript = wrkScript('mcp', 'POST', toolHeaders, toolCall);
+  const pids = [mcp.pid ?? 0, api.pid ?? 0];
+
+  process.stdout.write(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} rounds, LOG_LEVEL=${LOG_LEVEL}, verified token cache API ${process.env.BENCH_API_TOKEN_CACHE ?? 'default'} MCP ${process.env.BENCH_MCP_TOKEN_CACHE ?? 'default'}\n`,
+  );
+  // Warm-up: JIT, JWKS fetch, the one token exchange, keep-alive pools.
+  await runWrk(`${apiUrl}/stocks`, apiScript, 2, CONNECTIONS);
+  await runWrk(`${mcpUrl}/`, mcpScript, 2, CONNECTIONS);
+
+  const format = (value: number, digits = 3) => value.toFixed(digits);
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const direct = await measure(`${apiUrl}/stocks`, apiScript, pids);
+    const tool = await measure(`${mcpUrl}/`, mcpScript, pids);
+    const apiPerRequest = direct.cpuMs[1] ?? NaN;
+    const mcpPerCall = tool.cpuMs[0] ?? NaN;
+    process.stdout.write(
+      [
+        `round ${round}:`,
+        `  direct API   ${format(direct.run.perSecond, 0)} req/s, p50 ${format(direct.run.p50Ms, 2)} ms, errors ${direct.run.errors}, API CPU ${format(apiPerRequest)} ms/req`,
+        `  MCP direct   ${format(tool.run.perSecond, 0)} req/s, p50 ${format(tool.run.p50Ms, 2)} ms, errors ${tool.run.errors}, MCP CPU ${format(mcpPerCall)} ms/call, API CPU ${format(tool.cpuMs[1] ?? NaN)} ms/call`,
+        `  MCP CPU per tools/call / API CPU per direct request: ${format(mcpPerCall / apiPerRequest, 2)}; / API CPU per request in the same run: ${format(mcpPerCall / (tool.cpuMs[1] ?? NaN), 2)} (target <= 2)`,
+        '',
+      ].join('\n'),
+    );
+  }
+  process.stdout.write(`token exchanges during the whole run: ${issuer.exchangeCount} (service logs in ${work})\n`);
+} finally {
+  mcp.kill('SIGTERM');
+  api.kill('SIGTERM');
+  await issuer.close();
+}
