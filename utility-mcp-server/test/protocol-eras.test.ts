@@ -51,7 +51,7 @@ describe('2026-07-28 with the SDK v2 client', () => {
     const client = await connectModernClient(server.url, await mint(), fetch);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['fetch-stock-price', 'fetch-stock-prices']);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['fetch-stock-price', 'fetch-stock-prices', 'place-order']);
       const result = await callTool(client, 'fetch-stock-price', { id: 'acme-robotics' });
       expect(result.isError).toBeFalsy();
       expect(JSON.parse(textOf(result))).toEqual(STOCKS.find((stock) => stock.id === 'acme-robotics'));

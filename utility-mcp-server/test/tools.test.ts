@@ -58,12 +58,12 @@ afterAll(async () => {
 });
 
 describe('MCP over Streamable HTTP with the SDK client', () => {
-  it('initializes and lists both read-only tools', async () => {
+  it('initializes and lists the tools', async () => {
     await withClient(server.url, await mint(), async (client) => {
       expect(client.getServerVersion()).toMatchObject({ name: 'utility-mcp-server' });
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['fetch-stock-price', 'fetch-stock-prices']);
-      for (const tool of tools) expect(tool.annotations?.readOnlyHint).toBe(true);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['fetch-stock-price', 'fetch-stock-prices', 'place-order']);
+      for (const tool of tools) expect(tool.annotations?.readOnlyHint, tool.name).toBe(tool.name !== 'place-order');
       const list = tools.find((tool) => tool.name === 'fetch-stock-prices');
       expect(list?.description).toMatch(/secured information about financial stock prices/);
       const one = tools.find((tool) => tool.name === 'fetch-stock-price');

@@ -1,10 +1,19 @@
 import { safeUpstreamText, UpstreamError } from '../upstream/errors.ts';
 import { createUpstreamPool, parseJson, requestTarget, requestText, type UpstreamAnswer } from '../upstream/pool.ts';
 
+/** The body of POST /stocks/:id/orders (stocks-api/src/domain/orders.ts). */
+export interface OrderRequest {
+  side: 'buy' | 'sell';
+  quantity: number;
+  limitPrice?: number | undefined;
+}
+
 /** Calls the stocks API with an access token issued for it; answers are returned as parsed JSON. */
 export interface StocksApiClient {
   listStocks(accessToken: string): Promise<unknown>;
   getStock(accessToken: string, id: string): Promise<unknown>;
+  /** POST /stocks/:id/orders; the API refuses it to AI agents. */
+  placeOrder(accessToken: string, id: string, order: OrderRequest): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -25,7 +34,8 @@ function apiMessage(body: unknown): string | undefined {
 
 function interpret({ status, headers, text }: UpstreamAnswer, notFound: string): unknown {
   const body = parseJson(text);
-  if (status === 200) {
+  // 202: an order the API accepted.
+  if (status === 200 || status === 202) {
     if (body === undefined) throw invalidResponse(status, 'body is not JSON');
     return body;
   }
@@ -63,20 +73,29 @@ export function createStocksApiClient(baseUrl: string, timeoutMs: number): Stock
   const basePath = base.pathname.replace(/\/+$/, '');
   const pool = createUpstreamPool(baseUrl, timeoutMs);
 
-  const get = async (path: string, accessToken: string, notFound: string): Promise<unknown> => {
+  const send = async (path: string, accessToken: string, notFound: string, json?: unknown): Promise<unknown> => {
     const target = new URL(base);
     target.pathname = `${basePath}${path}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
+    if (json !== undefined) headers['content-type'] = 'application/json';
     const answer = await requestText(
       pool,
-      { method: 'GET', path: requestTarget(target), headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } },
+      { method: json === undefined ? 'GET' : 'POST', path: requestTarget(target), headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) },
       { unavailable, invalidResponse },
     );
     return interpret(answer, notFound);
   };
+  const get = (path: string, accessToken: string, notFound: string) => send(path, accessToken, notFound);
 
   return {
     listStocks: (accessToken) => get('/stocks', accessToken, 'The stocks API has no list of stocks at its configured address'),
     getStock: (accessToken, id) => get(`/stocks/${encodeURIComponent(id)}`, accessToken, `No stock with id "${id}" is available`),
+    placeOrder: (accessToken, id, order) =>
+      send(`/stocks/${encodeURIComponent(id)}/orders`, accessToken, `No stock with id "${id}" is available`, {
+        side: order.side,
+        quantity: order.quantity,
+        ...(order.limitPrice === undefined ? {} : { limitPrice: order.limitPrice }),
+      }),
     close: () => pool.close(),
   };
 }

@@ -4,6 +4,7 @@ import { SERVICE_NAME } from '../config.ts';
 import type { ToolContext } from './tools/context.ts';
 import { registerFetchStockPrice } from './tools/fetch-stock-price.ts';
 import { registerFetchStockPrices } from './tools/fetch-stock-prices.ts';
+import { registerPlaceOrder } from './tools/place-order.ts';
 
 /**
  * How long a 2026-07-28 client may reuse the tool list and the discovery
@@ -29,5 +30,6 @@ export function createMcpServer(context: ToolContext): McpServer {
   );
   registerFetchStockPrices(server, context);
   registerFetchStockPrice(server, context);
+  registerPlaceOrder(server, context);
   return server;
 }

@@ -1,0 +1,48 @@
+import type { McpServer, ScopeChallengeHandler } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { callStocksApi, type ToolContext } from './context.ts';
+import { stockId } from './fetch-stock-price.ts';
+
+export const PLACE_ORDER = 'place-order';
+
+/** The scope every call needs, and the one this tool needs on top (kong/kong.yml asks the gateway for the same). */
+export const READ_SCOPE = 'stocks/read';
+export const TRADE_SCOPE = 'stocks/trade';
+
+/** The gateway's words for the same refusal, so a client reads one message from either. */
+export const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request needs';
+
+// stocks-api/src/domain/orders.ts: the API's own limits, checked here before a token is exchanged.
+const MAX_ORDER_QUANTITY = 1_000_000;
+
+/**
+ * Defence in depth behind the gateway's scope requirement: a token without
+ * stocks/trade gets the same 403 insufficient_scope before the tool runs,
+ * naming stocks/read and stocks/trade, so a client steps up whichever
+ * component refused it. An unauthenticated request is the HTTP layer's.
+ */
+export const requireTradeScope: ScopeChallengeHandler = ({ authInfo }) => {
+  if (!authInfo || authInfo.scopes.includes(TRADE_SCOPE)) return undefined;
+  return { scopes: [READ_SCOPE, TRADE_SCOPE], errorDescription: INSUFFICIENT_SCOPE_MESSAGE };
+};
+
+export function registerPlaceOrder(server: McpServer, context: ToolContext): void {
+  server.registerTool(
+    PLACE_ORDER,
+    {
+      title: 'Place a stock order',
+      description:
+        'Places an order to buy or sell a quantity of one stock for the signed-in user. Needs the stocks/trade scope; the stocks API decides whether the client may trade at all.',
+      inputSchema: z.object({
+        id: stockId,
+        side: z.enum(['buy', 'sell']).describe('"buy" or "sell"'),
+        quantity: z.int().min(1).max(MAX_ORDER_QUANTITY).describe('How many shares, a whole number from 1'),
+        limitPrice: z.number().positive().optional().describe('The highest (buy) or lowest (sell) price per share; a market order without it'),
+      }),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      scopeChallenge: requireTradeScope,
+    },
+    ({ id, side, quantity, limitPrice }, ctx) =>
+      callStocksApi(context, PLACE_ORDER, ctx.http?.authInfo, (token) => context.stocksApi.placeOrder(token, id, { side, quantity, limitPrice })),
+  );
+}
