@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceProcess, startTestIssuer, type ServiceProcess, type TestIssuer } from '@mcp-demo/testing';
-import { startFakeStocksApi, type FakeStocksApi } from './support/fake-stocks-api.ts';
+import { startStocksApi, type StocksApiUnderTest } from './support/stocks-api.ts';
 import { callTool, connectClient, textOf } from './support/mcp-server.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -9,12 +9,12 @@ const ENV_EXAMPLE = fileURLToPath(new URL('../.env.example', import.meta.url));
 const LOCAL_AUDIENCE = 'http://127.0.0.1:3100/';
 
 let issuer: TestIssuer;
-let api: FakeStocksApi;
+let api: StocksApiUnderTest;
 
 beforeAll(async () => {
   // The .env.example values are those of the local profile, whose MCP audience is the local entry point.
   issuer = await startTestIssuer({ exchangeSubjectAudience: LOCAL_AUDIENCE });
-  api = await startFakeStocksApi(issuer);
+  api = await startStocksApi(issuer);
 });
 afterAll(async () => {
   await api?.stop();

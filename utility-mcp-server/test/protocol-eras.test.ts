@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
 import type { FetchLike } from '@modelcontextprotocol/client';
-import { STOCKS, startFakeStocksApi, type FakeStocksApi } from './support/fake-stocks-api.ts';
+import { STOCKS, startStocksApi, type StocksApiUnderTest } from './support/stocks-api.ts';
 import { INITIALIZE, MODERN_REVISION, modernHeaders, modernRequest, postMcp, rawRequest } from './support/http-client.ts';
 import {
   callTool,
@@ -19,12 +19,12 @@ const john = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA'
 const CHALLENGE = `Bearer error="invalid_token", error_description="Missing, invalid or expired access token", resource_metadata="${RESOURCE_METADATA}", scope="stocks/read"`;
 
 let issuer: TestIssuer;
-let api: FakeStocksApi;
+let api: StocksApiUnderTest;
 let server: RunningMcpServer;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  api = await startFakeStocksApi(issuer);
+  api = await startStocksApi(issuer);
   server = await startMcpServer(testEnvironment(issuer, api.url));
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer, unusedPort, type MintOptions, type TestIssuer } from '@mcp-demo/testing';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '../src/oauth/token-exchange.ts';
-import { API_AUDIENCE, NO_REGION, REFUSAL, STOCKS, startFakeStocksApi, type FakeStocksApi } from './support/fake-stocks-api.ts';
+import { API_AUDIENCE, STOCKS, startStocksApi, type StocksApiUnderTest } from './support/stocks-api.ts';
 import {
   callTool,
   connectClient,
@@ -17,7 +17,7 @@ const john = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA'
 const jane = { ...john, sub: 'jane.test@demo.example', region: 'Europe' };
 
 let issuer: TestIssuer;
-let api: FakeStocksApi;
+let api: StocksApiUnderTest;
 let server: RunningMcpServer;
 /** Every server started here, so the last test can read all their logs. */
 const servers: RunningMcpServer[] = [];
@@ -48,7 +48,7 @@ async function withClient<T>(url: string, token: string, body: (client: Client) 
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  api = await startFakeStocksApi(issuer);
+  api = await startStocksApi(issuer);
   server = await start();
 });
 afterAll(async () => {
@@ -98,9 +98,9 @@ describe('MCP over Streamable HTTP with the SDK client', () => {
   });
 
   it('fetch-stock-price reports a stock outside the user region as not found', async () => {
-    const result = await withClient(server.url, await mint(), (client) => callTool(client, 'fetch-stock-price', { id: 'nordwind-ag' }));
+    const result = await withClient(server.url, await mint(), (client) => callTool(client, 'fetch-stock-price', { id: 'nordlicht-optics' }));
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe('No stock with id "nordwind-ag" is available: No stock with this id is available to you');
+    expect(textOf(result)).toBe('No stock with id "nordlicht-optics" is available: No stock with this id is available to you');
   });
 
   it.each([['../admin'], ['a b'], [''], ['x'.repeat(65)]])('fetch-stock-price refuses the id %j before any exchange', async (id) => {
@@ -150,7 +150,7 @@ describe('token exchange', () => {
   it('form-encodes client credentials before base64 in client_secret_basic', async () => {
     const secret = 'Pass:word/1%';
     const strictIssuer = await startTestIssuer({ clientSecret: secret });
-    const strictApi = await startFakeStocksApi(strictIssuer);
+    const strictApi = await startStocksApi(strictIssuer);
     const strictServer = await startMcpServer(testEnvironment(strictIssuer, strictApi.url, { CLIENT_SECRET: secret }));
     servers.push(strictServer);
     try {
@@ -184,7 +184,7 @@ describe('exchange cache', () => {
     const token = await mint();
     const before = issuer.exchangeCount;
     const results = await withClient(server.url, token, (client) =>
-      Promise.all(Array.from({ length: 6 }, () => callTool(client, 'fetch-stock-price', { id: 'globex-energy' }))),
+      Promise.all(Array.from({ length: 6 }, () => callTool(client, 'fetch-stock-price', { id: 'prairie-grain' }))),
     );
     for (const result of results) expect(result.isError).toBeFalsy();
     expect(issuer.exchangeCount - before).toBe(1);
@@ -284,16 +284,12 @@ describe('failures become tool errors', () => {
     });
   });
 
-  it('passes on the stocks API refusing AI agents', async () => {
-    const token = await mint();
-    api.mode = 'refuse-agents';
-    try {
-      const result = await withClient(server.url, token, (client) => callTool(client, 'fetch-stock-prices'));
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toBe(`The stocks API refused this operation to AI agents: ${REFUSAL}`);
-    } finally {
-      api.mode = 'ok';
-    }
+  it('answers AI agents with the stock list, as the stocks API does', async () => {
+    // The API refuses agents only operations with consequences (orders, see
+    // place-order.test.ts); reading prices is what the MCP server is for.
+    const result = await withClient(server.url, await mint(), (client) => callTool(client, 'fetch-stock-prices'));
+    expect(result.isError).toBeFalsy();
+    expect(api.acceptedClaims.at(-1)).toMatchObject({ client_type: 'mcp', client_assurance_level: 1 });
   });
 
   it('passes on the stocks API finding the token insufficient, without blaming AI agents', async () => {
@@ -301,7 +297,9 @@ describe('failures become tool errors', () => {
     const { region: _region, ...regionless } = john;
     const result = await withClient(server.url, await mint(regionless), (client) => callTool(client, 'fetch-stock-prices'));
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe(`The stocks API refused the request for what the access token grants: ${NO_REGION}`);
+    expect(textOf(result)).toBe(
+      'The stocks API refused the request for what the access token grants: The access token carries no region claim, so no stock data can be selected for it',
+    );
   });
 
   it('exchanges afresh after the stocks API rejected the exchanged token', async () => {
