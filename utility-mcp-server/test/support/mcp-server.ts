@@ -36,12 +36,12 @@ export function testEnvironment(issuer: TestIssuer, stocksApiUrl = 'http://127.0
 /**
  * Runs the app on a free port as main.ts does, except that logs go to an
  * array (without the shared redaction, so a token written by this code
- * would show up) instead of stdout.
+ * would show up) instead of stdout, at trace level unless told otherwise.
  */
-export async function startMcpServer(environment: Record<string, string>): Promise<RunningMcpServer> {
+export async function startMcpServer(environment: Record<string, string>, logLevel = 'trace'): Promise<RunningMcpServer> {
   const settings = loadSettings(environment);
   const logs: string[] = [];
-  const logger = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
+  const logger = pino({ level: logLevel }, { write: (line: string) => void logs.push(line) });
   const services = createServices(settings, logger);
   const running = await listen(createApp({ settings, logger, ...services }), 0);
   return {
