@@ -13,13 +13,16 @@ export const stockId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'must be a stock id: letters, digits, ".", "_" or "-"' })
   .describe('The id of a stock, as listed by fetch-stock-prices (for example "acme-robotics")');
 
+/** Built once: a server is made per request, and a zod schema costs far more to build than to use. */
+const inputSchema = z.object({ id: stockId });
+
 export function registerFetchStockPrice(server: McpServer, context: ToolContext): void {
   server.registerTool(
     FETCH_STOCK_PRICE,
     {
       title: 'Fetch one stock price',
       description: 'Fetches secured information about the price of one financial stock, by its id, if the signed-in user may see it.',
-      inputSchema: z.object({ id: stockId }),
+      inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ id }, ctx) => callStocksApi(context, FETCH_STOCK_PRICE, ctx.http?.authInfo, (token) => context.stocksApi.getStock(token, id)),
