@@ -57,9 +57,15 @@ interface Finished {
 const SIGN_IN_SECONDS = 45;
 const TEST_TIMEOUT_MS = 100_000;
 
-function runConsoleClient(args: string[], env: Record<string, string>, timeoutMs = (SIGN_IN_SECONDS + 20) * 1000): Promise<Finished> {
+/**
+ * Runs the console client as the README shows it: `node <main.ts>`, or with
+ * `npm` the workspace's start script through npm (`npm start --silent -w
+ * @mcp-demo/console-client -- …`), whose stdout must stay pure JSON.
+ */
+function runConsoleClient(args: string[], env: Record<string, string>, { timeoutMs = (SIGN_IN_SECONDS + 20) * 1000, npm = false } = {}): Promise<Finished> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CONSOLE_CLIENT, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, commandArgs] = npm ? ['npm', ['start', '--silent', '-w', '@mcp-demo/console-client', '--', ...args]] : [process.execPath, [CONSOLE_CLIENT, ...args]];
+    const child = spawn(command as string, commandArgs as string[], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -99,7 +105,7 @@ describe('the console client in one-shot mode', () => {
     const logFile = join(stateDir, 'browser.jsonl');
     const env = browserEnv({ email: JOHN, inbox: stack.endpoints.external.inbox, label: 'console-client-dcr', logFile, expectedClientName: 'MCP Console Client', timeoutMs: SIGN_IN_SECONDS * 1000 });
 
-    const first = await runConsoleClient(call(stateDir), env);
+    const first = await runConsoleClient(call(stateDir, ['--no-client-metadata']), env);
     expect(first.code, first.stderr).toBe(0);
     expectOnlyRegion(JSON.parse(first.stdout) as StockList, regionOf(JOHN));
 
@@ -115,14 +121,35 @@ describe('the console client in one-shot mode', () => {
     expect(redirect.searchParams.get('code')).toEqual(expect.any(String));
     expect(redirect.searchParams.get('iss')).toBe(stack.endpoints.external.issuer);
 
-    // Same state directory: the stored registration and token are used, no browser is needed.
-    const second = await runConsoleClient(call(stateDir), env);
+    // Same state directory: the stored registration and token are used, no
+    // browser is needed. Through npm this time, as the README shows it for
+    // scripts: nothing but the result may reach stdout.
+    const second = await runConsoleClient(call(stateDir, ['--no-client-metadata']), env, { npm: true });
     expect(second.code, second.stderr).toBe(0);
     expectOnlyRegion(JSON.parse(second.stdout) as StockList, regionOf(JOHN));
     expect(browserStarts(logFile)).toBe(1);
   }, TEST_TIMEOUT_MS);
 
-  it('identifies itself with its client ID metadata document instead of registering', async () => {
+  it("uses the deployment's published client ID metadata document by default, found through the launcher's endpoints file", async () => {
+    const documentUrl = stack.endpoints.clientMetadataDocuments.consoleClient;
+    const stateDir = freshDir('console-published');
+    const logFile = join(stateDir, 'browser.jsonl');
+    const env = {
+      // The launcher wrote this run's endpoints (with its free ports) there.
+      DEPLOY_DIR: stack.deployDir,
+      ...browserEnv({ email: JOHN, inbox: stack.endpoints.external.inbox, label: 'console-client-published', logFile, timeoutMs: SIGN_IN_SECONDS * 1000 }),
+    };
+
+    const result = await runConsoleClient(call(stateDir), env);
+    expect(result.code, result.stderr).toBe(0);
+    expectOnlyRegion(JSON.parse(result.stdout) as StockList, regionOf(JOHN));
+    const [signIn] = await waitForBrowserRuns(logFile, 1);
+    expect(signIn?.ok, signIn?.error).toBe(true);
+    expect(new URL(signIn?.url ?? '').searchParams.get('client_id')).toBe(documentUrl);
+    expect(result.stderr).toContain(`Using the client ID metadata document ${documentUrl}`);
+  }, TEST_TIMEOUT_MS);
+
+  it('identifies itself with the client ID metadata document it is given instead of registering', async () => {
     const documentUrl = stack.endpoints.clientMetadataDocuments.consoleClient;
     const document = (await (await fetch(documentUrl)).json()) as { client_id?: string; client_name?: string };
     expect(document.client_id).toBe(documentUrl);

@@ -15,7 +15,10 @@ export class UsageError extends Error {
 export interface ConsoleOptions {
   serverUrl: string;
   stateDirectory: string;
+  /** A client ID metadata document URL given with --client-metadata-url. */
   clientMetadataUrl: string | undefined;
+  /** Without --client-metadata-url: look for the document the deployment publishes (off with --no-client-metadata). */
+  publishedClientMetadata: boolean;
   /** Credentials registered beforehand, from --client-id (+ MCP_CONSOLE_CLIENT_SECRET) or --client-credentials. */
   preRegistered: PreRegisteredClient | undefined;
   callbackPort: number;
@@ -49,7 +52,12 @@ Options:
   --client-credentials <file>       The same from a JSON file {"client_id": "...", "client_secret": "..."}
   --client-metadata-url <url>       Use this client ID metadata document as the client id when the
                                     authorization server supports it, instead of registering dynamically
-                                    (https; plain http only on a loopback address, for local development)
+                                    (https; plain http only on a loopback address, for local development).
+                                    Default: the document this deployment publishes for the console client
+                                    (found in the local launcher's endpoints file, or www.client.example
+                                    for the Docker profiles), when it answers
+  --no-client-metadata              Register dynamically even where a client ID metadata document is
+                                    published
   --callback-port <port>            Loopback port for the sign-in redirect (default: any free port)
   --no-browser                      Only print the sign-in URL; do not open a browser
   --authorization-url-command <cmd> Run <cmd> with the sign-in URL as its last argument instead of
@@ -159,6 +167,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
         logout: { type: 'boolean' },
         'state-dir': { type: 'string' },
         'client-metadata-url': { type: 'string' },
+        'no-client-metadata': { type: 'boolean' },
         'client-id': { type: 'string' },
         'client-credentials': { type: 'string' },
         'callback-port': { type: 'string' },
@@ -198,6 +207,10 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
           ? { kind: 'logout-only' }
           : { kind: 'interactive' };
 
+  if (values['no-client-metadata'] && values['client-metadata-url'] !== undefined) {
+    throw new UsageError('--no-client-metadata and --client-metadata-url cannot be combined');
+  }
+
   const clientName = values['client-name'] ?? 'MCP Console Client';
   if (clientName.trim() === '') throw new UsageError('--client-name must not be empty');
 
@@ -207,6 +220,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       serverUrl,
       stateDirectory: values['state-dir'] === undefined ? defaultStateDirectory(env) : resolve(values['state-dir']),
       clientMetadataUrl: values['client-metadata-url'] === undefined ? undefined : parseClientMetadataUrl(values['client-metadata-url']),
+      publishedClientMetadata: values['client-metadata-url'] === undefined && !values['no-client-metadata'],
       preRegistered: parsePreRegistered(values['client-id'], values['client-credentials'], env),
       callbackPort: values['callback-port'] === undefined ? 0 : parsePort(values['callback-port']),
       browser,

@@ -5,9 +5,10 @@ import { formatToolResult, formatTools } from './format.ts';
 import { createUrlOpener } from './oauth/browser.ts';
 import { startCallbackServer } from './oauth/callback-server.ts';
 import { createConsoleOAuthProvider } from './oauth/provider.ts';
+import { checkDocument, publishedDocumentFor } from './oauth/published-document.ts';
 import { createObservedFetch } from './observed-fetch.ts';
 import { runRepl } from './repl.ts';
-import { createReporter } from './report.ts';
+import { createReporter, type Reporter } from './report.ts';
 import { createSession } from './session.ts';
 import { createStateStore } from './state/store.ts';
 
@@ -16,6 +17,25 @@ function writeOut(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve) => {
     stream.write(text, () => resolve());
   });
+}
+
+/**
+ * The client ID metadata document to offer: the one given, else the one the
+ * deployment publishes when it answers, else none (dynamic registration).
+ * Pre-registered credentials need none. Whether the authorization server
+ * takes documents at all is decided later, from its metadata.
+ */
+async function chooseMetadataDocument(options: ConsoleOptions, report: Reporter): Promise<string | undefined> {
+  if (options.preRegistered || !options.publishedClientMetadata) return options.clientMetadataUrl;
+  const published = publishedDocumentFor(options.serverUrl);
+  if (!published) return undefined;
+  const check = await checkDocument(published);
+  if (!check.ok) {
+    report.debug(`not using the published client ID metadata document: ${check.reason}`);
+    return undefined;
+  }
+  report.debug(`client ID metadata document published by this deployment: ${published}`);
+  return published;
 }
 
 async function run(options: ConsoleOptions): Promise<number> {
@@ -37,7 +57,7 @@ async function run(options: ConsoleOptions): Promise<number> {
     openUrl: createUrlOpener(options.browser, report),
     report,
     clientName: options.clientName,
-    clientMetadataUrl: options.clientMetadataUrl,
+    clientMetadataUrl: await chooseMetadataDocument(options, report),
     ...(options.preRegistered ? { preRegistered: options.preRegistered } : {}),
     signInTimeoutMs: options.signInTimeoutSeconds * 1000,
   });
