@@ -2,9 +2,11 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '@mcp-demo/service-kit';
 
-export const configSchema = z.object({
+export const SERVICE_NAME = 'client-metadata';
+
+export const settingsSchema = z.object({
   PORT: env.port(3002),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: env.text('127.0.0.1'),
   /**
    * The public origin (and optional path prefix) the documents are reached at,
    * e.g. https://www.client.example or, locally, http://127.0.0.1:3104. Each
@@ -13,14 +15,14 @@ export const configSchema = z.object({
    */
   PUBLIC_BASE_URL: env.baseUrl(),
   /** The document templates; the default is the file shipped with the service. */
-  DOCUMENTS_FILE: z.string().min(1).default(resolve(import.meta.dirname, '..', 'data', 'client-metadata.json')),
+  DOCUMENTS_FILE: env.text(resolve(import.meta.dirname, '..', 'data', 'client-metadata.json')),
   /** How long clients and authorization servers may cache a document. */
   CACHE_MAX_AGE_SECONDS: env.seconds(300),
   LOG_LEVEL: env.logLevel(),
 });
 
-export type Config = z.output<typeof configSchema>;
+export type Settings = z.output<typeof settingsSchema>;
 
-export function readConfig(source: Record<string, string | undefined> = process.env): Config {
-  return loadConfig('client-metadata', configSchema, source);
+export function loadSettings(source: Record<string, string | undefined> = process.env): Settings {
+  return loadConfig(SERVICE_NAME, settingsSchema, source);
 }

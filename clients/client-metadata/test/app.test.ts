@@ -5,14 +5,14 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, createLogger, listen, type RunningServer } from '@mcp-demo/service-kit';
 import { createApp } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
+import { loadSettings } from '../src/config.ts';
 import { loadDocuments, renderDocuments } from '../src/documents.ts';
 
 const PUBLIC_BASE_URL = 'https://www.client.example';
 let server: RunningServer;
 
 beforeAll(async () => {
-  const config = readConfig({ PUBLIC_BASE_URL, LOG_LEVEL: 'silent' });
+  const config = loadSettings({ PUBLIC_BASE_URL, LOG_LEVEL: 'silent' });
   const documents = loadDocuments(config.DOCUMENTS_FILE, config.PUBLIC_BASE_URL);
   server = await listen(createApp({ documents, logger: createLogger('client-metadata', 'silent'), cacheMaxAgeSeconds: config.CACHE_MAX_AGE_SECONDS }), 0);
 });
@@ -94,14 +94,19 @@ describe('document templates', () => {
 
 describe('configuration', () => {
   it('requires PUBLIC_BASE_URL and names it', () => {
-    expect(() => readConfig({})).toThrow(ConfigurationError);
-    expect(() => readConfig({})).toThrow(/PUBLIC_BASE_URL: is required but not set/);
-    expect(() => readConfig({ PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL/);
-    expect(() => readConfig({ PUBLIC_BASE_URL, PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadSettings({})).toThrow(ConfigurationError);
+    expect(() => loadSettings({})).toThrow(/PUBLIC_BASE_URL: is required but not set/);
+    expect(() => loadSettings({ PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL/);
+    expect(() => loadSettings({ PUBLIC_BASE_URL, PORT: 'eighty' })).toThrow(/PORT/);
   });
 
   it('uses the documented defaults', () => {
-    expect(readConfig({ PUBLIC_BASE_URL: 'http://127.0.0.1:3104/' })).toMatchObject({ PORT: 3002, HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1:3104', LOG_LEVEL: 'info', CACHE_MAX_AGE_SECONDS: 300 });
+    expect(loadSettings({ PUBLIC_BASE_URL: 'http://127.0.0.1:3104/' })).toMatchObject({ PORT: 3002, HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1:3104', LOG_LEVEL: 'info', CACHE_MAX_AGE_SECONDS: 300 });
+  });
+
+  it('treats a blank variable as unset, like every service', () => {
+    const defaults = loadSettings({ PUBLIC_BASE_URL });
+    expect(loadSettings({ PUBLIC_BASE_URL, HOST: '', PORT: '', DOCUMENTS_FILE: '', CACHE_MAX_AGE_SECONDS: '', LOG_LEVEL: '' })).toEqual(defaults);
   });
 
   it('stops at start-up with a clear message and no stack trace', async () => {
