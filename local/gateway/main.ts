@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
-import { createLogger, env, errorFields, loadConfig, runMain } from '@mcp-demo/service-kit';
-import { describeTopology, launcherSchema } from '../launcher/topology.ts';
+import { createLogger, env, loadConfig, runMain, shutdownOnSignals } from '@mcp-demo/service-kit';
+import { describeTopology, KONG_CONFIG_PATH, loadSettings as loadLocalSettings } from '../topology/index.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, startGateway, type GatewayMapping } from './index.ts';
 
 /**
@@ -10,22 +9,27 @@ import { DEFAULT_BODY_LIMIT_BYTES, startGateway, type GatewayMapping } from './i
  * mapping file it uses the local profile's standard ports.
  */
 
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-
-const settingsSchema = z.object({
-  KONG_CONFIG: z.string().min(1).default(resolve(REPO_ROOT, 'kong/kong.yml')),
+export const settingsSchema = z.object({
+  KONG_CONFIG: env.text(KONG_CONFIG_PATH),
   /** JSON file with { virtualHosts, upstreams, publicUrls? }. */
-  GATEWAY_MAPPING_FILE: z.string().min(1).optional(),
+  GATEWAY_MAPPING_FILE: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
   /** Demo value: kong.yml reads it through {vault://env/gateway_client_secret}. */
-  GATEWAY_CLIENT_SECRET: z.string().min(1).default('Password1'),
-  GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
-  GATEWAY_STATUS_PORT: env.port(0).optional(),
+  GATEWAY_CLIENT_SECRET: z.preprocess((value) => (value === '' ? undefined : value), z.string().default('Password1')),
+  GATEWAY_BODY_LIMIT_BYTES: env.integer(DEFAULT_BODY_LIMIT_BYTES, { min: 1 }),
+  /** Unset: no status listener. */
+  GATEWAY_STATUS_PORT: z.preprocess((value) => (value === '' ? undefined : value), env.port(0).optional()),
   LOG_LEVEL: env.logLevel(),
 });
 
+export type Settings = z.output<typeof settingsSchema>;
+
+export function loadSettings(source: Record<string, string | undefined> = process.env): Settings {
+  return loadConfig('gateway', settingsSchema, source);
+}
+
 /** Without a mapping file: the local profile's documented ports, as the launcher uses them. */
-function standardMapping(): GatewayMapping {
-  return describeTopology(loadConfig('launcher', launcherSchema, {}), []).gateway;
+function standardMapping(kongConfigPath: string): GatewayMapping {
+  return describeTopology(loadLocalSettings({}), [], { kongConfigPath }).gateway;
 }
 
 function readMapping(file: string): GatewayMapping {
@@ -37,9 +41,9 @@ function readMapping(file: string): GatewayMapping {
 }
 
 runMain('gateway', async () => {
-  const settings = loadConfig('gateway', settingsSchema);
+  const settings = loadSettings();
   const logger = createLogger('gateway', settings.LOG_LEVEL);
-  const mapping = settings.GATEWAY_MAPPING_FILE ? readMapping(settings.GATEWAY_MAPPING_FILE) : standardMapping();
+  const mapping = settings.GATEWAY_MAPPING_FILE ? readMapping(settings.GATEWAY_MAPPING_FILE) : standardMapping(settings.KONG_CONFIG);
   const gateway = await startGateway({
     ...mapping,
     kongConfigPath: settings.KONG_CONFIG,
@@ -48,20 +52,6 @@ runMain('gateway', async () => {
     statusPort: settings.GATEWAY_STATUS_PORT,
     logger,
   });
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(errorFields(error), 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // close() already lets open requests finish for its own grace period.
+  shutdownOnSignals(gateway, logger);
 });

@@ -1,19 +1,34 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLogger, errorFields, loadConfig, type Logger } from '@mcp-demo/service-kit';
+import { createLogger, errorFields, type Logger } from '@mcp-demo/service-kit';
+import type { TestPostgres } from '@mcp-demo/testing';
 import { startGateway } from '../gateway/index.ts';
+import {
+  describeTopology,
+  KONG_CONFIG_PATH,
+  loadSettings,
+  PORT_NAMES,
+  REPLICATED,
+  REPO_ROOT,
+  standardReplicaPorts,
+  type Endpoints,
+  type ReplicaPorts,
+  type Settings,
+  type Topology,
+} from '../topology/index.ts';
 import { createLauncherLogger } from './launcher-log.ts';
-import { assertFetchablePorts, assertPortsFree, pickFreePorts } from './ports.ts';
+import { assertFetchablePorts, assertPortsFree, assertPortsDistinct, pickFreePorts } from './ports.ts';
 import { superviseService, type RestartPolicy, type ServiceFailure, type SupervisedService } from './supervisor.ts';
-import { describeTopology, launcherSchema, PORT_NAMES, REPO_ROOT, type Endpoints, type LauncherSettings, type Ports } from './topology.ts';
 
 export type { ServiceFailure } from './supervisor.ts';
 
 export interface LocalDeployment {
   endpoints: Endpoints;
-  settings: LauncherSettings;
+  settings: Settings;
   /** The launcher's own log (`<deploy dir>/logs/launcher.log`): service starts, exits, restarts. */
   logger: Logger;
+  /** The running services by name, replicas included (`utility-mcp-server-2`...), in start order. */
+  serviceNames(): string[];
   /** Stops one service (by name) without touching the others, e.g. to test an outage; it is not restarted. */
   stopService(name: string): Promise<void>;
   /** Starts a previously stopped service again with the same configuration. */
@@ -30,7 +45,7 @@ export interface LocalDeployment {
 }
 
 export interface StartOptions {
-  /** Environment-style settings; defaults to process.env. */
+  /** Environment-style settings (MCP_SERVER_REPLICAS, DATABASE_URL...); defaults to process.env. */
   env?: Record<string, string | undefined>;
   /** Use free ports instead of the documented defaults (tests). */
   freePorts?: boolean;
@@ -41,16 +56,12 @@ export interface StartOptions {
   gateway?: GatewayStarter;
 }
 
-/** What the Node gateway is given: kong.yml, the host/port mapping, the environment and a log file. */
-export interface GatewayStartOptions {
+/** What a gateway is given: kong.yml, the host/port mapping (a list of origins per upstream), the environment and a log file. */
+export type GatewayStartOptions = Topology['gateway'] & {
   kongConfigPath: string;
-  virtualHosts: Record<string, { port: number }>;
-  upstreams: Record<string, string>;
-  publicUrls: Record<string, string>;
-  unservedHosts: string[];
   env: Record<string, string | undefined>;
   logFile: string;
-}
+};
 
 export type GatewayStarter = (options: GatewayStartOptions) => Promise<{ close(): Promise<void> }>;
 
@@ -59,15 +70,25 @@ function readUsers(): Endpoints['users'] {
   return file.users;
 }
 
-async function resolveSettings(options: StartOptions): Promise<LauncherSettings> {
-  const settings = loadConfig('launcher', launcherSchema, options.env ?? process.env);
-  if (!options.freePorts) return settings;
-  const free = await pickFreePorts(PORT_NAMES.length);
-  const ports = Object.fromEntries(PORT_NAMES.map((name, index) => [name, free[index]])) as Ports;
-  return { ...settings, ...ports };
+/** The settings, and with freePorts every port (replicas included) replaced by a free one. */
+async function resolvePorts(settings: Settings, freePorts: boolean): Promise<{ settings: Settings; replicaPorts: ReplicaPorts }> {
+  if (!freePorts) return { settings, replicaPorts: standardReplicaPorts(settings) };
+  const replicas = Object.values(REPLICATED).map(({ replicas }) => settings[replicas]);
+  const free = await pickFreePorts(PORT_NAMES.length + replicas.reduce((sum, count) => sum + count - 1, 0));
+  const ports = Object.fromEntries(PORT_NAMES.map((name, index) => [name, free[index]]));
+  const moved = { ...settings, ...ports };
+  let next = PORT_NAMES.length;
+  const replicaPorts = Object.fromEntries(
+    Object.entries(REPLICATED).map(([service, { port, replicas }]) => {
+      const extra = free.slice(next, next + moved[replicas] - 1);
+      next += moved[replicas] - 1;
+      return [service, [moved[port], ...extra]];
+    }),
+  ) as ReplicaPorts;
+  return { settings: moved, replicaPorts };
 }
 
-function restartPolicyOf(settings: LauncherSettings): RestartPolicy {
+function restartPolicyOf(settings: Settings): RestartPolicy {
   return {
     limit: settings.LAUNCHER_RESTART_LIMIT,
     windowMs: settings.LAUNCHER_RESTART_WINDOW_SECONDS * 1000,
@@ -77,33 +98,56 @@ function restartPolicyOf(settings: LauncherSettings): RestartPolicy {
   };
 }
 
+/** Every port checked before anything starts: distinct, reachable by fetch clients, and free. */
+async function checkPorts(topology: Topology): Promise<void> {
+  const uses = [
+    ...topology.services.flatMap((service) => service.ports.map(({ port, setting }) => ({ port, setting, purpose: `${service.name}, set ${setting} to change it` }))),
+    ...topology.gatewayPorts.map(({ port, setting }) => ({ port, setting, purpose: `gateway, set ${setting} to change it` })),
+  ];
+  assertPortsDistinct(uses);
+  // Every port but SMTP's is spoken to over HTTP by fetch clients.
+  assertFetchablePorts(uses.filter(({ setting }) => setting !== 'SMTP_PORT'));
+  await assertPortsFree(uses);
+}
+
 /**
- * Starts the whole local profile: the test inbox, the authorization server,
- * the stocks API, the client metadata host and the MCP server as processes,
- * then the gateway serving kong/kong.yml in front of them. Writes the
- * endpoints file and one log file per service under the deploy directory.
+ * Starts the whole local profile: the test inbox, the authorization server
+ * (N nodes, on a shared PostgreSQL when N > 1), the stocks API, the client
+ * metadata host and the MCP server (N replicas) as processes, then the
+ * gateway serving kong/kong.yml in front of them. Writes the endpoints file
+ * and one log file per service under the deploy directory.
  */
 export async function startLocalDeployment(options: StartOptions = {}): Promise<LocalDeployment> {
   const progress = options.onProgress ?? (() => {});
-  const settings = await resolveSettings(options);
-  const topology = describeTopology(settings, readUsers());
+  const { settings, replicaPorts } = await resolvePorts(loadSettings(options.env ?? process.env), options.freePorts ?? false);
+  const users = readUsers();
+  // Checked on the topology without a database first: nothing is started before the ports are known to be usable.
+  await checkPorts(describeTopology(settings, users, { replicaPorts }));
+
   const deployDir = resolve(REPO_ROOT, settings.DEPLOY_DIR);
   const logDir = resolve(deployDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-
-  const owners = new Map<string, string>();
-  for (const service of topology.services) for (const port of service.ports) owners.set(port, service.name);
-  const portUses = PORT_NAMES.map((name) => ({
-    name,
-    port: settings[name],
-    purpose: `${owners.get(name) ?? 'gateway'}, set ${name} to change it`,
-  }));
-  // Every port but SMTP's is spoken to over HTTP by fetch clients.
-  assertFetchablePorts(portUses.filter(({ name }) => name !== 'SMTP_PORT'));
-  await assertPortsFree(portUses);
-
   const logFile = (name: string) => resolve(logDir, `${name}.log`);
   const logger = createLauncherLogger(logFile('launcher'), settings.LOG_LEVEL, options.console);
+
+  // Several authorization server nodes share one database; without one given, a throwaway one.
+  let database: TestPostgres | undefined;
+  let databaseUrl: string | undefined;
+  if (settings.AUTHORIZATION_SERVER_REPLICAS > 1 && !settings.DATABASE_URL) {
+    progress('starting PostgreSQL for the authorization server nodes');
+    // Loaded only here: the package also holds the test helpers.
+    const { startPostgres } = await import('@mcp-demo/testing');
+    database = await startPostgres();
+    try {
+      databaseUrl = await database.createDatabase('authorization_server');
+    } catch (error) {
+      await database.stop();
+      throw error;
+    }
+    logger.info({ port: database.port }, `PostgreSQL for the authorization server nodes listens on port ${database.port}; its data is removed when the deployment stops`);
+  }
+  const topology = describeTopology(settings, users, { replicaPorts, databaseUrl });
+
   const policy = restartPolicyOf(settings);
   const running = new Map<string, SupervisedService>();
   let gateway: { close(): Promise<void> } | undefined;
@@ -120,6 +164,7 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
       gateway = undefined;
       for (const service of [...running.values()].reverse()) await service.stop();
       running.clear();
+      await database?.stop();
       settle(failure);
     })();
     return stopping;
@@ -152,11 +197,8 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
     for (const service of topology.services) await launch(service.name);
     progress('starting gateway');
     const gatewayOptions: GatewayStartOptions = {
-      kongConfigPath: resolve(REPO_ROOT, 'kong/kong.yml'),
-      virtualHosts: Object.fromEntries(Object.entries(topology.gateway.virtualHosts).map(([host, { port }]) => [host, { port }])),
-      upstreams: topology.gateway.upstreams,
-      publicUrls: topology.gateway.publicUrls,
-      unservedHosts: topology.gateway.unservedHosts,
+      ...topology.gateway,
+      kongConfigPath: KONG_CONFIG_PATH,
       // kong.yml reads the introspection secret from the environment ({vault://env/...}).
       env: { ...process.env, GATEWAY_CLIENT_SECRET: settings.GATEWAY_CLIENT_SECRET },
       logFile: logFile('gateway'),
@@ -178,6 +220,7 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
     endpoints: topology.endpoints,
     settings,
     logger,
+    serviceNames: () => [...running.keys()],
     stop: () => stop(),
     stopService: async (name) => {
       await running.get(name)?.stop();

@@ -32,6 +32,16 @@ export function assertFetchablePorts(ports: Array<{ port: number; purpose: strin
   throw new Error(`port ${list} is one that fetch clients refuse to connect to (the Fetch standard's "bad ports"); choose another port`);
 }
 
+/** Refuses two uses of one port (a replica's port landing on another service's, say), naming both. */
+export function assertPortsDistinct(ports: Array<{ port: number; purpose: string }>): void {
+  const seen = new Map<number, string>();
+  for (const { port, purpose } of ports) {
+    const other = seen.get(port);
+    if (other) throw new Error(`port ${port} is given twice: to ${other} and to ${purpose}`);
+    seen.set(port, purpose);
+  }
+}
+
 /**
  * Fails fast, before anything starts, when a port is taken: a half-started
  * stack whose last service cannot bind is harder to understand than a clear

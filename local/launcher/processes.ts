@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import type { ServiceSpec } from './topology.ts';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { ServiceSpec } from '../topology/index.ts';
 
 /** How a process ended: `code` for a normal exit, `signal` when it was killed. */
 export interface ProcessExit {
@@ -34,23 +33,28 @@ export function tail(file: string, lines = 15): string {
 
 /**
  * Starts one service as a child process of the current Node binary (Node 24,
- * which runs the services' TypeScript directly) and appends its output to
- * its log file. Resolves as soon as the process runs: see `waitHealthy`.
+ * which runs the services' TypeScript directly) with its log file as its
+ * stdout and stderr: the service writes its lines there itself, so the
+ * launcher (which also runs the gateway) never relays them. Resolves as soon
+ * as the process runs: see `waitHealthy`.
  */
 export async function spawnService(spec: ServiceSpec, logFile: string): Promise<ServiceProcess> {
-  const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  await once(log, 'open');
-  const child = spawn(process.execPath, spec.args, {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  // Append mode: every write lands at the end, after a restarted instance's predecessor.
+  const log = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, spec.args, {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env },
+      stdio: ['ignore', log, log],
+    });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    closeSync(log);
+  }
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => {
       exit = { code, signal };
-      log.end();
       resolve(exit);
     });
   });

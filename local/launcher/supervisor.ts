@@ -1,6 +1,6 @@
 import { errorFields, type Logger } from '@mcp-demo/service-kit';
 import { describeExit, spawnService, tail, waitHealthy, type ProcessExit, type ServiceProcess } from './processes.ts';
-import type { ServiceSpec } from './topology.ts';
+import type { ServiceSpec } from '../topology/index.ts';
 
 export interface RestartPolicy {
   /** Restarts allowed within `windowMs`; 0 gives up at the first exit. */

@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalDeployment } from '../../launcher/deployment.ts';
 import { pickFreePorts } from '../../launcher/ports.ts';
-import { describeTopology, launcherSchema } from '../../launcher/topology.ts';
-import { loadConfig } from '@mcp-demo/service-kit';
+import { describeTopology, KONG_CONFIG_PATH, loadSettings, REPO_ROOT } from '../../topology/index.ts';
 
 const deployDirs: string[] = [];
 const tempDeployDir = () => {
@@ -26,7 +25,7 @@ const listening = (port: number) =>
   });
 
 describe('topology', () => {
-  const settings = loadConfig('launcher', launcherSchema, {});
+  const settings = loadSettings({});
   const topology = describeTopology(settings, [{ email: 'john.doe@demo.example', region: 'USA' }]);
 
   it('uses the documented default ports', () => {
@@ -50,20 +49,62 @@ describe('topology', () => {
     expect(env('utility-mcp-server').CLIENT_SECRET).toBe(env('authorization-server').MCP_SERVER_CLIENT_SECRET);
   });
 
-  it('maps every upstream kong.yml names to a local service port', () => {
+  it("maps every upstream key kong.yml names, read from kong.yml, to a local service port", () => {
     expect(topology.gateway.upstreams).toEqual({
-      'utility-mcp-server:3000': 'http://127.0.0.1:3000',
-      'stocks-api:3001': 'http://127.0.0.1:3001',
-      'idsvr:8443': 'http://127.0.0.1:8443',
-      'maildev:1080': 'http://127.0.0.1:1080',
-      'client-metadata:3002': 'http://127.0.0.1:3002',
+      'utility-mcp-server:3000': ['http://127.0.0.1:3000'],
+      'stocks-api:3001': ['http://127.0.0.1:3001'],
+      'idsvr:8443': ['http://127.0.0.1:8443'],
+      'maildev:1080': ['http://127.0.0.1:1080'],
+      'client-metadata:3002': ['http://127.0.0.1:3002'],
     });
   });
 
-  it('takes port overrides from the environment', () => {
-    const moved = describeTopology(loadConfig('launcher', launcherSchema, { GATEWAY_MCP_PORT: '4100' }), []);
+  it('reads the keys of a kong.yml upstream and its targets, whatever kong.yml calls them', () => {
+    const file = join(tempDeployDir(), 'kong.yml');
+    const kong = readFileSync(KONG_CONFIG_PATH, 'utf8')
+      .replace('url: http://utility-mcp-server:3000/', 'url: http://mcp-servers:3000/')
+      .replace('services:\n', 'upstreams:\n  - name: mcp-servers\n    targets:\n      - target: mcp-a:3000\n      - target: mcp-b:3000\nservices:\n');
+    writeFileSync(file, kong);
+    const replicated = describeTopology(loadSettings({ MCP_SERVER_REPLICAS: '2' }), [], { kongConfigPath: file });
+    expect(replicated.gateway.upstreams['mcp-a:3000']).toEqual(['http://127.0.0.1:3000', 'http://127.0.0.1:3010']);
+    expect(replicated.gateway.upstreams['mcp-b:3000']).toEqual(['http://127.0.0.1:3000', 'http://127.0.0.1:3010']);
+    expect(replicated.gateway.upstreams['utility-mcp-server:3000']).toBeUndefined();
+  });
+
+  it('takes port overrides from the environment, a blank value meaning the default', () => {
+    const moved = describeTopology(loadSettings({ GATEWAY_MCP_PORT: '4100', GATEWAY_API_PORT: '', DEPLOY_DIR: '' }), []);
     expect(moved.endpoints.external.mcp).toBe('http://127.0.0.1:4100/');
     expect(moved.gateway.virtualHosts['mcp.demo.example']?.port).toBe(4100);
+    expect(moved.endpoints.external.stocksApi).toBe('http://127.0.0.1:3101/stocks');
+    expect(moved.endpoints.logs).toBe(join(REPO_ROOT, '.deploy', 'logs'));
+  });
+
+  it('runs replicas of the MCP server and the authorization server on ports ten apart, all of them behind the gateway', () => {
+    const replicated = describeTopology(loadSettings({ MCP_SERVER_REPLICAS: '2', AUTHORIZATION_SERVER_REPLICAS: '3', DATABASE_URL: 'postgresql://db.example/as' }), []);
+    expect(replicated.services.map((service) => service.name)).toEqual([
+      'maildev',
+      'authorization-server',
+      'authorization-server-2',
+      'authorization-server-3',
+      'stocks-api',
+      'client-metadata',
+      'utility-mcp-server',
+      'utility-mcp-server-2',
+    ]);
+    expect(replicated.gateway.upstreams['utility-mcp-server:3000']).toEqual(['http://127.0.0.1:3000', 'http://127.0.0.1:3010']);
+    expect(replicated.gateway.upstreams['idsvr:8443']).toEqual(['http://127.0.0.1:8443', 'http://127.0.0.1:8453', 'http://127.0.0.1:8463']);
+    const nodes = replicated.services.filter((service) => service.name.startsWith('authorization-server'));
+    expect(nodes.map((node) => [node.env.PORT, node.env.DATABASE_URL])).toEqual([
+      ['8443', 'postgresql://db.example/as'],
+      ['8453', 'postgresql://db.example/as'],
+      ['8463', 'postgresql://db.example/as'],
+    ]);
+    expect(replicated.endpoints.internal.replicas['utility-mcp-server']).toEqual(['http://127.0.0.1:3000', 'http://127.0.0.1:3010']);
+  });
+
+  it('refuses a replica count that is not a small whole number, naming the variable', () => {
+    expect(() => loadSettings({ MCP_SERVER_REPLICAS: '0' })).toThrow('MCP_SERVER_REPLICAS: must be at least 1');
+    expect(() => loadSettings({ DATABASE_URL: 'mysql://x' })).toThrow('DATABASE_URL: must be a postgres:// or postgresql:// URL');
   });
 });
 
@@ -152,9 +193,8 @@ describe('startLocalDeployment', () => {
       await deployment.stop();
       stopped = true;
       await expect(deployment.finished).resolves.toBeUndefined();
-      const ports = Object.values(deployment.endpoints.internal)
-        .concat(Object.values(deployment.endpoints.external))
-        .map((url) => Number(new URL(url).port));
+      const { replicas, ...internal } = deployment.endpoints.internal;
+      const ports = [...Object.values(internal), ...Object.values(replicas).flat(), ...Object.values(deployment.endpoints.external)].map((url) => Number(new URL(url).port));
       for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false);
       // Stopping the deployment is not an outage: nothing comes back after the restart delay.
       await new Promise((done) => setTimeout(done, 500));
@@ -164,6 +204,47 @@ describe('startLocalDeployment', () => {
       if (!stopped) await deployment.stop();
     }
   });
+});
+
+describe('replicas', () => {
+  it('runs two MCP servers and two authorization server nodes on a PostgreSQL of its own, balanced by the gateway, and lists them', async () => {
+    const deployDir = tempDeployDir();
+    const progress: string[] = [];
+    const deployment = await startLocalDeployment({
+      freePorts: true,
+      env: { DEPLOY_DIR: deployDir, MCP_SERVER_REPLICAS: '2', AUTHORIZATION_SERVER_REPLICAS: '2' },
+      onProgress: (line) => progress.push(line),
+    });
+    try {
+      expect(progress[0]).toBe('starting PostgreSQL for the authorization server nodes');
+      expect(deployment.serviceNames()).toEqual(
+        expect.arrayContaining(['authorization-server', 'authorization-server-2', 'utility-mcp-server', 'utility-mcp-server-2']),
+      );
+      const { replicas } = deployment.endpoints.internal;
+      expect(replicas['utility-mcp-server']).toHaveLength(2);
+      expect(replicas['authorization-server']).toHaveLength(2);
+      const written = JSON.parse(readFileSync(join(deployDir, 'endpoints.json'), 'utf8')) as typeof deployment.endpoints;
+      expect(written.internal.replicas).toEqual(replicas);
+      for (const origin of [...replicas['utility-mcp-server'], ...replicas['authorization-server']]) {
+        expect(await status(`${origin}/health`), origin).toBe(200);
+      }
+      // One store: both nodes publish the same signing keys.
+      const [first, second] = await Promise.all(
+        replicas['authorization-server'].map((origin) => fetch(`${origin}/oauth/v2/oauth-anonymous/jwks`).then((response) => response.json())),
+      );
+      expect(first).toEqual(second);
+      for (const service of ['authorization-server-2', 'utility-mcp-server-2']) {
+        expect(existsSync(join(deployDir, 'logs', `${service}.log`)), service).toBe(true);
+      }
+
+      // With one MCP server stopped, every request through the gateway still gets an answer.
+      await deployment.stopService('utility-mcp-server');
+      const answers = await Promise.all(Array.from({ length: 6 }, () => status(deployment.endpoints.external.protectedResourceMetadata)));
+      expect(answers).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await deployment.stop();
+    }
+  }, 90_000);
 });
 
 describe('supervision of a running deployment', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pickFreePorts } from '../../launcher/ports.ts';
-import { PORT_NAMES, REPO_ROOT } from '../../launcher/topology.ts';
+import { PORT_NAMES, REPO_ROOT } from '../../topology/index.ts';
 
 // `npm start` as a person runs it: the entry point as its own process, so its
 // exit code and what it prints are what is checked.

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@mcp-demo/service-kit';
 import { unusedPort } from '@mcp-demo/testing';
 import { restartDelayMs, superviseService, type RestartPolicy, type ServiceFailure, type SupervisedService } from '../../launcher/supervisor.ts';
-import type { ServiceSpec } from '../../launcher/topology.ts';
+import type { ServiceSpec } from '../../topology/index.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/flaky-service.ts');
 const logDir = mkdtempSync(join(tmpdir(), 'supervisor-test-'));

@@ -19,10 +19,20 @@ export interface NginxGateway {
   close(): Promise<void>;
 }
 
+/** The nginx configuration proxies each upstream to one origin: replicas run behind the Node gateway. */
+function oneOriginEach(upstreams: Record<string, string[]>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(upstreams).map(([key, origins]) => {
+      if (origins.length !== 1) throw new Error(`the nginx gateway proxies ${key} to one origin, not ${origins.length}: run replicas behind the Node gateway`);
+      return [key, origins[0] as string];
+    }),
+  );
+}
+
 export async function startNginxGateway(options: GatewayStartOptions): Promise<NginxGateway> {
   const generated = generateGateway(readFileSync(options.kongConfigPath, 'utf8'), {
     virtualHosts: options.virtualHosts,
-    upstreams: options.upstreams,
+    upstreams: oneOriginEach(options.upstreams),
     publicUrls: options.publicUrls,
     unservedHosts: options.unservedHosts,
   });
