@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { kongAccessLogFormat } from './access-log.ts';
 
 /**
  * Debian's nginx with lua-nginx-module, run as a foreground child process
@@ -48,6 +49,7 @@ export interface MainConfigOptions {
 export function mainConfig(options: MainConfigOptions): string {
   const at = (name: string) => join(options.prefix, name);
   const quote = (value: string) => `'${value.replace(/[\\']/g, '\\$&')}'`;
+  const accessLog = kongAccessLogFormat();
   return `${LUA_MODULES.map((module) => `load_module ${module};`).join('\n')}
 daemon off;
 master_process off;
@@ -61,7 +63,9 @@ events {
 }
 
 http {
-  access_log ${at('access.log')};
+  # Kong's access line (docker-compose.yml), with the MCP method and tool name.
+  ${accessLog.directive};
+  access_log ${at('access.log')} ${accessLog.name};
   client_body_temp_path ${at('temp/client_body')};
   proxy_temp_path ${at('temp/proxy')};
   fastcgi_temp_path ${at('temp/fastcgi')};
@@ -88,6 +92,8 @@ export interface NginxProcess {
   prefix: string;
   errorLogPath: string;
   errorLog(): string;
+  /** The access log, in Kong's format (mainConfig's access.log in the prefix). */
+  accessLog(): string;
   /** Stops nginx (SIGQUIT: graceful, SIGKILL after 5 s) and waits for the process to end. */
   stop(): Promise<void>;
 }
@@ -164,7 +170,9 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxProce
     }
     await new Promise((wait) => setTimeout(wait, 50));
   }
-  return { prefix: options.prefix, errorLogPath, errorLog, stop };
+  const accessLogPath = join(options.prefix, 'access.log');
+  const accessLog = () => (existsSync(accessLogPath) ? readFileSync(accessLogPath, 'utf8') : '');
+  return { prefix: options.prefix, errorLogPath, errorLog, accessLog, stop };
 }
 
 /**

@@ -6,6 +6,7 @@ import { unusedPort } from '@mcp-demo/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { luaRuntimeErrors, nginxUnavailable } from '../src/nginx.ts';
 import { INTROSPECTION_ORIGIN, startPluginHarness, type PluginHarness } from '../src/plugin-harness.ts';
+import { rawRequest } from '../src/raw-http.ts';
 
 /**
  * The plugin's own behaviour in real nginx, beyond the shared vectors: the
@@ -45,6 +46,7 @@ beforeAll(async () => {
       cached: base,
       uncached: { ...base, token_cache_seconds: 0 },
       unreachable: { ...base, introspection_endpoint: `http://127.0.0.1:${deadPort}/oauth/v2/oauth-introspect` },
+      'step-up': { ...base, token_cache_seconds: 0, scope_requirements: [{ method: 'tools/call', name: 'place-order', scopes: ['stocks/trade'] }] },
     },
     env: { GATEWAY_CLIENT_SECRET: 'demo-secret-from-env' },
   });
@@ -123,6 +125,48 @@ describe.skipIf(unavailable)('phantom-token plugin in nginx', () => {
     expect(await h.readGlobal('kong.request.get_header')).toBe('offered');
     expect(await h.readGlobal('kong.request.get_body')).toMatch(/nginx adapter: kong\.request\.get_body is not offered \(support\/surface\.lua lists/);
     expect(await h.readGlobal('kong.ctx')).toMatch(/nginx adapter: kong\.ctx is not offered/);
+  });
+
+  it("writes access lines in Kong's format with the Mcp-Method and Mcp-Name headers, escaped, or - without them", async () => {
+    const h = running();
+    await rawRequest(h.url('cached', 'logged'), { method: 'POST', headers: { 'mcp-method': 'tools/call', 'mcp-name': 'place-order' }, body: '{}' });
+    await rawRequest(h.url('cached', 'unnamed'));
+    await rawRequest(h.url('cached', 'quoted'), { headers: { 'mcp-method': 'tools/call', 'mcp-name': 'a"b' } });
+    const lines = h.nginx.accessLog().split('\n');
+    const lineFor = (path: string) => lines.find((line) => line.includes(`/cached/${path} `)) ?? '';
+    expect(lineFor('logged')).toMatch(/"POST \/cached\/logged HTTP\/1\.1" 401 .* mcp_method="tools\/call" mcp_name="place-order"$/);
+    expect(lineFor('unnamed')).toMatch(/ mcp_method="-" mcp_name="-"$/);
+    // nginx escapes a quote in a variable (\x22), so a header cannot forge fields of the line.
+    expect(lineFor('quoted')).toMatch(/ mcp_name="a\\x22b"$/);
+  });
+
+  it('refuses, with 400 and without introspecting, an MCP call it must read from a body nginx wrote to a file or one over 8192 bytes', async () => {
+    const h = running();
+    const before = h.introspectionCalls.length;
+    const call = (padding: number) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'place-order', arguments: { note: 'x'.repeat(padding) } } });
+    for (const padding of [9_000, 40_000]) {
+      h.answers.push({ status: 200, headers: { 'content-type': 'application/jwt' }, body: JWT });
+      const response = await rawRequest(h.url('step-up', 'mcp'), { method: 'POST', headers: { authorization: 'Bearer opaque-token-2', 'content-type': 'application/json' }, body: call(padding) });
+      expect(response.status, String(padding)).toBe(400);
+      expect(JSON.parse(response.body), String(padding)).toMatchObject({ code: 'invalid_request' });
+    }
+    h.answers.length = 0;
+    // The token is checked first, so each request introspected once; none reached the upstream.
+    expect(h.introspectionCalls.length - before).toBe(2);
+    expect(h.upstreamCalls.some((call) => call.path.startsWith('/step-up/'))).toBe(false);
+  });
+
+  it('refuses a repeated Mcp-Method header with 400', async () => {
+    const h = running();
+    h.answers.push({ status: 200, headers: { 'content-type': 'application/jwt' }, body: JWT });
+    const response = await rawRequest(h.url('step-up', 'mcp'), {
+      method: 'POST',
+      headers: { authorization: 'Bearer opaque-token-3', 'mcp-method': 'tools/list', 'Mcp-Method': 'tools/call', 'mcp-name': 'place-order' },
+      body: '{}',
+    });
+    h.answers.length = 0;
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ code: 'invalid_request', message: 'The Mcp-Method or Mcp-Name header is malformed' });
   });
 
   it('leaves no Lua runtime error and no token in the error log', () => {

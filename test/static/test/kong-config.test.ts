@@ -85,6 +85,18 @@ describe('kong/kong.yml', () => {
       }
     },
   );
+
+  it('writes proxy access lines with the Mcp-Method and Mcp-Name headers, in a format Kong injects into its http block', () => {
+    // KONG_NGINX_HTTP_LOG_FORMAT becomes `log_format <value>;` in Kong's http block.
+    const format = /^(\w+)\s+'(.*)'$/.exec(kong.environment.KONG_NGINX_HTTP_LOG_FORMAT ?? '');
+    expect(format, 'docker-compose.yml gives Kong no KONG_NGINX_HTTP_LOG_FORMAT of the form <name> \'<format>\'').not.toBeNull();
+    const [, name = '', line = ''] = format ?? [];
+    expect(line).toContain('mcp_method="$http_mcp_method"');
+    expect(line).toContain('mcp_name="$http_mcp_name"');
+    // Only nginx's own variables: the same format runs in plain nginx (test/nginx-gateway).
+    expect(line.match(/\$\w+/g)?.filter((variable) => variable.startsWith('$kong'))).toEqual([]);
+    expect(kong.environment.KONG_PROXY_ACCESS_LOG?.split(/\s+/)).toEqual(['/dev/stdout', name]);
+  });
 });
 
 describe('kong/kong.yml in the local profile', () => {
