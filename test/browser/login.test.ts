@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError, type CallToolResult } from '@modelcontextprotocol/client';
 import { createRecordingProvider, type RecordingProvider } from '../e2e/support/oauth-provider.ts';
 import { startStack } from '../e2e/support/stack.ts';
 import { launchChromium, type RunningChromium } from './support/chromium.ts';
 import { REPO_ROOT, signInWithBrowser } from './support/sign-in.ts';
 
 /**
- * A person at a real browser: the MCP SDK's client starts the flow against
+ * A person at a real browser: the MCP SDK's client (v2, speaking MCP
+ * 2026-07-28) starts the flow against
  * the whole local profile, headless Chromium opens the authorization URL,
  * reads and fills the authorization server's pages, and the client finishes
  * with the code the browser was redirected with.
@@ -37,13 +35,19 @@ function user(email: string): { email: string; region: string } {
   return found;
 }
 
-/** Connects without a token, as every client first does, and returns the authorization URL the SDK produced. */
+const newClient = () => new Client({ name: 'browser-test-client', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+
+/** Asks for the tools without a token, as every client first does, and returns the authorization URL the SDK produced. */
 async function startAuthorization(provider: RecordingProvider): Promise<{ transport: StreamableHTTPClientTransport; authorizationUrl: URL }> {
   const transport = new StreamableHTTPClientTransport(new URL(stack.endpoints.external.mcp), { authProvider: provider });
-  const refusal = await new Client({ name: 'browser-test-client', version: '1.0.0' }).connect(transport).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  const client = newClient();
+  const refusal = await client
+    .connect(transport)
+    .then(() => client.listTools())
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
   expect(refusal).toBeInstanceOf(UnauthorizedError);
   const authorizationUrl = provider.lastAuthorizationUrl;
   if (!authorizationUrl) throw new Error('the SDK did not produce an authorization URL');
@@ -108,10 +112,10 @@ describe('signing in with a real browser', () => {
     const code = redirect.searchParams.get('code');
     if (!code) throw new Error(`no code in ${redirect.href}`);
 
-    await transport.finishAuth(code);
+    await transport.finishAuth(code, redirect.searchParams.get('iss') ?? undefined);
     expect(provider.savedTokens).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), scope: 'stocks/read', expires_in: 900 });
 
-    const client = new Client({ name: 'browser-test-client', version: '1.0.0' });
+    const client = newClient();
     await client.connect(new StreamableHTTPClientTransport(new URL(stack.endpoints.external.mcp), { authProvider: provider }));
     try {
       const result = (await client.callTool({ name: 'fetch-stock-prices', arguments: {} })) as CallToolResult;
