@@ -68,7 +68,7 @@ export interface AccessTokenVerifier {
 function scopesOf(claims: JWTPayload): Set<string> {
   const scope = claims.scope;
   if (typeof scope === 'string') return new Set(scope.split(' ').filter(Boolean));
-  if (Array.isArray(scope)) return new Set(scope.filter((s): s is string => typeof s === 'string'));
+  if (Array.isArray(scope)) return new Set(scope.filter((value): value is string => typeof value === 'string'));
   return new Set();
 }
 

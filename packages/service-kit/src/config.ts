@@ -9,7 +9,7 @@ export class ConfigurationError extends Error {
   readonly problems: readonly string[];
 
   constructor(service: string, problems: readonly string[]) {
-    super(`${service}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`${service}: invalid configuration\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigurationError';
     this.problems = problems;
   }

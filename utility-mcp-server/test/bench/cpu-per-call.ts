@@ -33,7 +33,8 @@ const MCP_AUDIENCE = 'http://127.0.0.1/mcp/';
 const API_AUDIENCE = 'https://api.demo.example';
 const CLAIMS = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA', client_type: 'mcp', client_assurance_level: 1 };
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
+// BENCH_ROOT: another checkout of the repository (a git worktree of an older commit) to measure it the same way.
+const root = process.env.BENCH_ROOT ?? resolve(import.meta.dirname, '..', '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'mcp-cpu-bench-'));
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
