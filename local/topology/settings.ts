@@ -29,11 +29,14 @@ export const portsSchema = z.object({
 /** Distance between the ports of two replicas of one service: 3000, 3010, 3020... */
 export const REPLICA_PORT_STEP = 10;
 
-// A blank secret means "not set" (the demo default), but a set one is taken exactly, spaces included.
-const demoSecret = () => z.preprocess((value) => (value === '' ? undefined : value), z.string().default('Password1'));
+/** A blank variable means "not set", as service-kit's env helpers treat it. */
+export const unsetWhenBlank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/** A demo secret (`Password1` unless set); a set one is taken exactly, spaces included. */
+export const demoSecret = () => z.preprocess(unsetWhenBlank, z.string().default('Password1'));
 
 const postgresUrl = z.preprocess(
-  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  unsetWhenBlank,
   z.string().trim().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' }).optional(),
 );
 
