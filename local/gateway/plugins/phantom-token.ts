@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { basicCredentials, bearerChallenge, readBearerToken } from '@mcp-demo/access-token';
 import { jsonResponse, RequestBodyTooLarge, type GatewayPlugin, type PluginResponse } from './types.ts';
 import { createTokenCache, type TokenCache } from './token-cache.ts';
+import { MAX_INTEGER } from '../limits.ts';
 import { challengeScope, grantedScopes, neededScopes, scopeRequirementSchema, UnreadableBody } from './scope-requirements.ts';
 
 /**
@@ -24,9 +25,6 @@ const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request 
 const MALFORMED_HEADER_MESSAGE = 'The Mcp-Method or Mcp-Name header is malformed';
 const UNREADABLE_BODY_MESSAGE =
   'The gateway could not read the MCP method from the request: send the Mcp-Method and Mcp-Name headers, or a JSON-RPC request body of at most 8192 bytes';
-
-// Kong's integer fields stop at 2^31 - 2.
-const MAX_INTEGER = 2_147_483_646;
 
 /** `{vault://env/<name>}`: Kong's environment variable vault, the only one supported. */
 export const ENV_VAULT_REFERENCE = /^\{vault:\/\/env\/([A-Za-z0-9_-]+)\}$/;
