@@ -36,7 +36,7 @@ afterEach(async () => {
   }
 });
 
-async function runLauncher(extraEnv: Record<string, string>): Promise<Launcher> {
+async function runLauncher(extraEnv: Record<string, string>, args: string[] = []): Promise<Launcher> {
   const deployDir = mkdtempSync(join(tmpdir(), 'launcher-main-test-'));
   deployDirs.push(deployDir);
   const ports = await pickFreePorts(PORT_NAMES.length);
@@ -46,7 +46,7 @@ async function runLauncher(extraEnv: Record<string, string>): Promise<Launcher> 
     ...Object.fromEntries(PORT_NAMES.map((name, index) => [name, String(ports[index])])),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -120,6 +120,16 @@ describe('the launcher entry point', () => {
     expect(launcher.output()).toMatch(/stopped\n$/);
     expect(launcher.output()).not.toContain('exited unexpectedly');
     for (const port of launcher.ports) expect(await listening(port), `port ${port}`).toBe(false);
+  });
+
+  it('takes the replica count from --replicas, checked like the variables it sets, and refuses unknown options', async () => {
+    const bad = await runLauncher({}, ['--replicas', 'two']);
+    expect(await bad.exit).toEqual({ code: 1, signal: null });
+    expect(bad.errors()).toContain('  - MCP_SERVER_REPLICAS: must be a whole number');
+    expect(bad.errors()).toContain('  - AUTHORIZATION_SERVER_REPLICAS: must be a whole number');
+    const unknown = await runLauncher({}, ['--replica', '2']);
+    expect(await unknown.exit).toEqual({ code: 1, signal: null });
+    expect(unknown.errors()).toContain("launcher failed to start: Unknown option '--replica'");
   });
 
   it('refuses a bad restart setting before starting anything', async () => {
