@@ -33,7 +33,9 @@ export interface ConsoleOptions {
 
 export type CommandLine = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: ConsoleOptions };
 
-export const USAGE = `Usage: node src/main.ts <mcp-url> [options]
+export const USAGE = `Usage (from the repository root):
+  npx node clients/console-client/src/main.ts <mcp-url> [options]
+  npm start --silent -w @mcp-demo/console-client -- <mcp-url> [options]
 
 Connects to an MCP server protected with OAuth, signing in through the
 browser when needed, then offers a prompt (or runs one command and exits).
@@ -67,6 +69,10 @@ Options:
   -v, --verbose                     Print every HTTP request (method, URL without query, status)
   -h, --help                        Show this help
   --version                         Print the version
+
+Examples:
+  npx node clients/console-client/src/main.ts http://127.0.0.1:3100/ --call fetch-stock-prices
+  npx node clients/console-client/src/main.ts http://127.0.0.1:3100/ --call fetch-stock-price --args '{"id":"acme-robotics"}'
 
 Interactive commands: list, call <tool> [json args], logout, help, quit
 `;
@@ -144,7 +150,7 @@ function parseToolArguments(value: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new UsageError(`--args must be a JSON object, e.g. '{"id":"ABC"}'; could not parse: ${value}`);
+    throw new UsageError(`--args must be a JSON object, e.g. '{"id":"acme-robotics"}'; could not parse: ${value}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--args must be a JSON object');
   return parsed as Record<string, unknown>;

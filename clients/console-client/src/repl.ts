@@ -15,7 +15,7 @@ export type ReplCommand =
 
 export const REPL_HELP = `Commands:
   list                      List the server's tools
-  call <tool> [json args]   Call a tool, e.g. call fetch-stock-prices {"id":"ABC"}
+  call <tool> [json args]   Call a tool, e.g. call fetch-stock-price {"id":"acme-robotics"}
   logout                    Forget the registration and tokens for this server
   help                      Show this help
   quit                      Leave (also: exit, Ctrl-D)`;
@@ -48,7 +48,7 @@ export function parseReplCommand(line: string): ReplCommand {
       } catch {
         return { kind: 'invalid', message: `The arguments are not valid JSON: ${json}` };
       }
-      if (typeof args !== 'object' || args === null || Array.isArray(args)) return { kind: 'invalid', message: 'The arguments must be a JSON object, e.g. {"id":"ABC"}' };
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) return { kind: 'invalid', message: 'The arguments must be a JSON object, e.g. {"id":"acme-robotics"}' };
       return { kind: 'call', tool, args: args as Record<string, unknown> };
     }
     default:

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError, type ConsoleOptions } from '../src/args.ts';
+import { readFileSync } from 'node:fs';
+import { FETCH_STOCK_PRICE } from '../../../utility-mcp-server/src/mcp/tools/fetch-stock-price.ts';
+import { FETCH_STOCK_PRICES } from '../../../utility-mcp-server/src/mcp/tools/fetch-stock-prices.ts';
+import { parseCommandLine, USAGE, UsageError, type ConsoleOptions } from '../src/args.ts';
+import { parseReplCommand, REPL_HELP } from '../src/repl.ts';
 
 function options(argv: string[], env: Record<string, string | undefined> = {}): ConsoleOptions {
   const parsed = parseCommandLine(argv, env);
@@ -25,8 +29,8 @@ describe('command line', () => {
   });
 
   it('parses the one-shot call with JSON arguments', () => {
-    const parsed = options(['http://127.0.0.1:3100/', '--call', 'fetch-stock-prices', '--args', '{"id":"ACME"}', '--callback-port', '8090', '--state-dir', '/tmp/s']);
-    expect(parsed.command).toEqual({ kind: 'call', tool: 'fetch-stock-prices', args: { id: 'ACME' } });
+    const parsed = options(['http://127.0.0.1:3100/', '--call', 'fetch-stock-price', '--args', '{"id":"acme-robotics"}', '--callback-port', '8090', '--state-dir', '/tmp/s']);
+    expect(parsed.command).toEqual({ kind: 'call', tool: 'fetch-stock-price', args: { id: 'acme-robotics' } });
     expect(parsed.callbackPort).toBe(8090);
     expect(parsed.stateDirectory).toBe('/tmp/s');
   });
@@ -94,5 +98,35 @@ describe('command line', () => {
   ])('rejects %j', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+});
+
+describe('the examples in the help', () => {
+  const stockIds = (JSON.parse(readFileSync(join(import.meta.dirname, '../../../stocks-api/data/stocks.json'), 'utf8')) as { stocks: Array<{ id: string }> }).stocks.map((stock) => stock.id);
+
+  /** A call must name one of the MCP server's stock tools with arguments it accepts: the list takes none, one stock its id. */
+  function expectRealCall(tool: string, args: Record<string, unknown>): void {
+    expect([FETCH_STOCK_PRICES, FETCH_STOCK_PRICE]).toContain(tool);
+    if (tool === FETCH_STOCK_PRICES) expect(args).toEqual({});
+    else expect(stockIds).toContain(args.id);
+  }
+
+  it('call real tools with arguments they accept, on the command line', () => {
+    const examples = USAGE.split('\n').filter((line) => line.includes('main.ts http'));
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) {
+      // Words after main.ts, a single-quoted JSON argument kept whole.
+      const argv = [...(example.split('main.ts ')[1] ?? '').matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2] ?? '');
+      const { command } = options(argv);
+      expect(command.kind, example).toBe('call');
+      if (command.kind === 'call') expectRealCall(command.tool, command.args);
+    }
+  });
+
+  it('call a real tool with arguments it accepts, at the prompt', () => {
+    const example = /e\.g\. (call .*)$/m.exec(REPL_HELP)?.[1] ?? '';
+    const command = parseReplCommand(example);
+    expect(command.kind, example).toBe('call');
+    if (command.kind === 'call') expectRealCall(command.tool, command.args);
   });
 });

@@ -47,12 +47,12 @@ function runClient(args: string[], env: Record<string, string> = {}, input?: str
 describe('console client as a program: one-shot mode, the prompt, --logout and --help', () => {
   it('signs in through the URL command, prints the tool result on stdout and exits 0', async () => {
     const browser = `"${process.execPath}" "${followRedirects}"`;
-    const { code, stdout, stderr } = await runClient([mcp.url, '--call', 'fetch-stock-prices', '--args', '{"id":"ACME"}', '--state-dir', stateDir], { MCP_CONSOLE_BROWSER: browser });
+    const { code, stdout, stderr } = await runClient([mcp.url, '--call', 'fetch-stock-price', '--args', '{"id":"acme-robotics"}', '--state-dir', stateDir], { MCP_CONSOLE_BROWSER: browser });
 
     expect(stderr).toContain('Registered client');
     expect(stderr).toContain('Signed in');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual([{ id: 'ACME', price: 42 }]);
+    expect(JSON.parse(stdout)).toEqual([{ id: 'acme-robotics', price: 42 }]);
     expect(statSync(stateDir).mode & 0o777).toBe(0o700);
     for (const file of readdirSync(stateDir)) expect(statSync(join(stateDir, file)).mode & 0o777).toBe(0o600);
   }, 30_000);
@@ -87,13 +87,13 @@ describe('console client as a program: one-shot mode, the prompt, --logout and -
 
   it('runs list, call and logout at the prompt, with the sign-in redirected to the configured callback port', async () => {
     const browser = `"${process.execPath}" "${followRedirects}"`;
-    const script = ['list', 'call fetch-stock-prices {"id": "ACME"}', 'call', 'logout', 'quit', ''].join('\n');
+    const script = ['list', 'call fetch-stock-price {"id": "acme-robotics"}', 'call', 'logout', 'quit', ''].join('\n');
     const port = await unusedPort();
     const { code, stdout, stderr } = await runClient([mcp.url, '--state-dir', stateDir, '--callback-port', String(port)], { MCP_CONSOLE_BROWSER: browser }, script);
 
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('fetch-stock-prices');
-    expect(stdout).toContain('"id": "ACME"');
+    expect(stdout).toContain('"id": "acme-robotics"');
     expect(stdout).toContain('Signed out; the registration and tokens for this server are forgotten.');
     expect(stderr).toContain('Usage: call <tool> [json args]');
     expect(readdirSync(stateDir)).toEqual([]);
@@ -112,7 +112,7 @@ describe('console client as a program: one-shot mode, the prompt, --logout and -
     const { code, stdout, stderr } = await runClient(['--help']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^Usage: node src\/main\.ts <mcp-url> \[options\]/);
+    expect(stdout).toMatch(/^Usage \(from the repository root\):\n {2}npx node clients\/console-client\/src\/main\.ts <mcp-url> \[options\]\n {2}npm start --silent -w @mcp-demo\/console-client -- <mcp-url> \[options\]\n/);
     for (const option of ['--call <tool>', '--args <json>', '--list', '--logout', '--state-dir <dir>', '--client-metadata-url <url>', '--callback-port <port>', '--no-browser', '--authorization-url-command <cmd>', '--login-timeout <seconds>']) {
       expect(stdout).toContain(option);
     }

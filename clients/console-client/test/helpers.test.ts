@@ -7,7 +7,7 @@ describe('REPL commands', () => {
   it.each([
     ['list', { kind: 'list' }],
     ['  call fetch-stock-prices  ', { kind: 'call', tool: 'fetch-stock-prices', args: {} }],
-    ['call fetch-stock-prices {"id": "A B"}', { kind: 'call', tool: 'fetch-stock-prices', args: { id: 'A B' } }],
+    ['call fetch-stock-price {"id": "A B"}', { kind: 'call', tool: 'fetch-stock-price', args: { id: 'A B' } }],
     ['logout', { kind: 'logout' }],
     ['HELP', { kind: 'help' }],
     ['quit', { kind: 'quit' }],

@@ -65,10 +65,10 @@ async function newSession(clientMetadataUrl?: string, server: FakeMcpServer = mc
 describe('console client session against a protected MCP server', () => {
   it('discovers, registers, signs in with PKCE and resource, and calls the tool', async () => {
     const { session, report, callback } = await newSession();
-    const result = await session.callTool('fetch-stock-prices', { id: 'ACME' });
+    const result = await session.callTool('fetch-stock-price', { id: 'acme-robotics' });
 
     expect(result.isError).toBeFalsy();
-    expect(result.content[0]).toEqual({ type: 'text', text: JSON.stringify([{ id: 'ACME', price: 42 }]) });
+    expect(result.content[0]).toEqual({ type: 'text', text: JSON.stringify([{ id: 'acme-robotics', price: 42 }]) });
     expect(as.registrations).toBe(1);
     expect(as.lastRegistration).toMatchObject({ application_type: 'native', token_endpoint_auth_method: 'none', scope: 'stocks/read', redirect_uris: [callback.redirectUrl] });
     const request = as.lastAuthorization!;
@@ -278,7 +278,7 @@ describe('revision 2026-07-28 and the authorization fixes of the current specifi
     const legacy = await startFakeMcpServer({ authorizationServer: as.issuer, scopeOf: as.scopeOf, revisions: 'legacy' });
     try {
       const { session } = await newSession(undefined, legacy);
-      const result = await session.callTool('fetch-stock-prices', { id: 'ACME' });
+      const result = await session.callTool('fetch-stock-price', { id: 'acme-robotics' });
       expect(result.isError).toBeFalsy();
       const methods = legacy.seenRequests.map((request) => request.method);
       expect(methods).toContain('initialize');

@@ -26,11 +26,13 @@ export interface FakeMcpServer {
 
 function buildServer(): McpServer {
   const server = new McpServer({ name: 'fake-mcp-server', version: '1.0.0' });
-  server.registerTool(
-    'fetch-stock-prices',
-    { description: 'Stock prices for the caller', inputSchema: z.object({ id: z.string().optional() }) },
-    async ({ id }) => ({ content: [{ type: 'text', text: JSON.stringify([{ id: id ?? 'ALL', price: 42 }]) }] }),
-  );
+  // The two stock tools' shapes: the list takes no arguments, one stock takes its id.
+  server.registerTool('fetch-stock-prices', { description: 'Stock prices for the caller' }, async () => ({
+    content: [{ type: 'text', text: JSON.stringify([{ id: 'ALL', price: 42 }]) }],
+  }));
+  server.registerTool('fetch-stock-price', { description: 'One stock price', inputSchema: z.object({ id: z.string() }) }, async ({ id }) => ({
+    content: [{ type: 'text', text: JSON.stringify([{ id, price: 42 }]) }],
+  }));
   server.registerTool('always-fails', { description: 'Reports an error' }, async () => ({
     isError: true,
     content: [{ type: 'text', text: 'The stocks API is unavailable' }],
