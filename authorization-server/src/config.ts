@@ -8,8 +8,12 @@ export const SERVICE_NAME = 'authorization-server';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repositoryDir = resolve(packageDir, '..');
 
-/** A non-empty secret; its absence is a configuration error, never a silent default. */
-const secret = () => z.string().min(1, 'must not be empty');
+/** A PostgreSQL connection URL, or unset (blank included) for the embedded SQLite store. */
+const databaseUrl = () =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.string().trim().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  );
 
 /** Comma separated absolute URLs (audiences are compared as URLs, so they must parse). */
 const urlList = (fallback: string[]) =>
@@ -20,25 +24,35 @@ const urlList = (fallback: string[]) =>
  * variables. Secrets have no defaults: the demo value `Password1` lives in
  * `.env.example` and in the local launcher only.
  */
-export const configSchema = z
+export const settingsSchema = z
   .object({
-    NODE_ENV: z.string().default('development'),
+    NODE_ENV: env.text('development'),
     PORT: env.port(8443),
-    HOST: z.string().min(1).default('127.0.0.1'),
+    HOST: env.text('127.0.0.1'),
     /** Public origin of the server as browsers and clients see it, e.g. https://login.demo.example. */
     PUBLIC_BASE_URL: env.baseUrl(),
-    DATA_DIR: z.string().min(1).default(resolve(packageDir, '.data')),
-    USERS_FILE: z.string().min(1).default(resolve(repositoryDir, 'data/users.json')),
-    CLIENTS_FILE: z.string().min(1).default(resolve(packageDir, 'config/clients.json')),
-    GATEWAY_CLIENT_SECRET: secret(),
-    MCP_SERVER_CLIENT_SECRET: secret(),
+    /** The SQLite store and, for it, nothing else: keys live in the store (older files here are imported once). */
+    DATA_DIR: env.text(resolve(packageDir, '.data')),
+    /**
+     * PostgreSQL connection URL (postgresql://user:password@host:5432/database).
+     * Set it to run several nodes on one database; unset, the embedded SQLite
+     * store in DATA_DIR serves one node.
+     */
+    DATABASE_URL: databaseUrl(),
+    USERS_FILE: env.text(resolve(repositoryDir, 'data/users.json')),
+    CLIENTS_FILE: env.text(resolve(packageDir, 'config/clients.json')),
+    GATEWAY_CLIENT_SECRET: env.secret(),
+    MCP_SERVER_CLIENT_SECRET: env.secret(),
     MCP_AUDIENCES: urlList(['https://mcp.demo.example/']),
     API_AUDIENCE: env.url().default('https://api.demo.example'),
-    SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+    SMTP_HOST: env.text('127.0.0.1'),
     SMTP_PORT: env.port(1025),
-    MAIL_FROM: z.string().min(3).default('Demo Login <no-reply@login.demo.example>'),
-    OTP_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
-    /** Comma separated cookie signing keys, newest first. Required in production. */
+    MAIL_FROM: env.text('Demo Login <no-reply@login.demo.example>'),
+    OTP_TTL_SECONDS: env.integer(300, { min: 1, max: 3600 }),
+    /**
+     * Comma separated cookie signing keys, newest first, the same on every node.
+     * Required in production; elsewhere the first node generates a pair into the store.
+     */
     COOKIE_KEYS: env.list([]).pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
     CLIENT_METADATA_ALLOW_HTTP_LOOPBACK: env.boolean(false),
     /**
@@ -89,13 +103,13 @@ export const configSchema = z
     }
   });
 
-export type Config = z.output<typeof configSchema>;
+export type Settings = z.output<typeof settingsSchema>;
 
-export function loadSettings(environment: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(SERVICE_NAME, configSchema, environment);
+export function loadSettings(source: Record<string, string | undefined> = process.env): Settings {
+  return loadConfig(SERVICE_NAME, settingsSchema, source);
 }
 
 /** The issuer identifier: Curity's default anonymous token service path under the public origin. */
-export function issuerOf(config: Pick<Config, 'PUBLIC_BASE_URL'>): string {
-  return `${config.PUBLIC_BASE_URL}/oauth/v2/oauth-anonymous`;
+export function issuerOf(settings: Pick<Settings, 'PUBLIC_BASE_URL'>): string {
+  return `${settings.PUBLIC_BASE_URL}/oauth/v2/oauth-anonymous`;
 }

@@ -3,9 +3,9 @@ import { createAuthorizationServer } from './app.ts';
 import { SERVICE_NAME, loadSettings } from './config.ts';
 
 runMain(SERVICE_NAME, async () => {
-  const config = loadSettings();
-  const server = await createAuthorizationServer(config);
-  const running = await listen(server.app, config.PORT, config.HOST);
+  const settings = loadSettings();
+  const server = await createAuthorizationServer(settings);
+  const running = await listen(server.app, settings.PORT, settings.HOST);
   server.logger.info({ url: running.url, issuer: server.issuer }, 'listening');
   shutdownOnSignals(running, server.logger, 10_000, server.close);
 });

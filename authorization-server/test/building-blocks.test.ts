@@ -1,12 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdapterPayload } from 'oidc-provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchesLoopbackRedirect } from '../src/clients/loopback-redirects.ts';
 import { createCsrfTokens } from '../src/interactions/csrf.ts';
-import { createOneTimePasswords, type OtpLimits } from '../src/interactions/one-time-passwords.ts';
-import { openSqliteStorage, type ModelStorage } from '../src/storage/sqlite-adapter.ts';
+import type { ModelStorage } from '../src/storage/model-storage.ts';
+import { openSqliteStorage } from '../src/storage/sqlite-adapter.ts';
 import { escapeHtml, html, toHtmlString } from '../src/views/html.ts';
 
 describe('matchesLoopbackRedirect (RFC 8252 §7.3)', () => {
@@ -60,12 +59,12 @@ describe('html templates', () => {
   });
 });
 
-describe('sqlite storage and one-time passwords', () => {
+describe('sqlite storage files', () => {
   let dir: string;
   let storage: ModelStorage | undefined;
 
-  afterEach(() => {
-    storage?.close();
+  afterEach(async () => {
+    await storage?.close();
     storage = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -75,38 +74,6 @@ describe('sqlite storage and one-time passwords', () => {
     storage = openSqliteStorage(join(dir, 'store.sqlite'));
     return storage;
   };
-
-  it('stores, finds, consumes, expires and revokes by grant', async () => {
-    const store = open();
-    const tokens = store.adapterFor('AccessToken');
-    await tokens.upsert('t1', { grantId: 'g1', accountId: 'u' }, 60);
-    await tokens.upsert('t2', { grantId: 'g1' }, 60);
-    await tokens.upsert('t3', { grantId: 'g2' }, 60);
-    expect(await tokens.find('t1')).toEqual({ grantId: 'g1', accountId: 'u' });
-    expect(await store.adapterFor('Session').find('t1')).toBeUndefined();
-
-    const codes = store.adapterFor('AuthorizationCode');
-    await codes.upsert('c1', { grantId: 'g3' }, 60);
-    await codes.consume('c1');
-    expect((await codes.find('c1'))?.consumed).toEqual(expect.any(Number));
-
-    await tokens.revokeByGrantId('g1');
-    expect(await tokens.find('t1')).toBeUndefined();
-    expect(await tokens.find('t2')).toBeUndefined();
-    expect(await tokens.find('t3')).toBeDefined();
-
-    const sessions = store.adapterFor('Session');
-    await sessions.upsert('s1', { uid: 'uid-1', accountId: 'u' }, 60);
-    expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'u' });
-
-    await tokens.upsert('short', {}, 1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect(await tokens.find('short')).toBeUndefined();
-    expect(store.sweep()).toBeGreaterThanOrEqual(1);
-
-    await tokens.destroy('t3');
-    expect(await tokens.find('t3')).toBeUndefined();
-  });
 
   it('keeps the database and its -wal and -shm files readable by their owner only', async () => {
     const mode = (path: string) => statSync(path).mode & 0o777;
@@ -118,7 +85,7 @@ describe('sqlite storage and one-time passwords', () => {
       for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(mode(path).toString(8), path).toBe('600');
 
       // A database left world-readable by an older version is narrowed on open.
-      store.close();
+      await store.close();
       storage = undefined;
       chmodSync(file, 0o644);
       writeFileSync(`${file}-wal`, '', { mode: 0o644 });
@@ -129,104 +96,5 @@ describe('sqlite storage and one-time passwords', () => {
     } finally {
       process.umask(previous);
     }
-  });
-
-  it('counts attempts atomically: a limit per window and doubling delays after the free ones', () => {
-    const counters = open().counters;
-    const rule = { limit: 4, windowMs: 60_000, freeCounts: 2, baseDelayMs: 30_000, maxDelayMs: 60_000 };
-    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 1 });
-    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 2 });
-    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 3 });
-    const waiting = counters.hit('k', rule);
-    expect(waiting).toMatchObject({ counted: false, count: 3, locked: false });
-    expect(waiting.counted ? 0 : waiting.retryAfterMs).toBeGreaterThan(29_000);
-    // Other keys are counted apart; a reset starts again.
-    expect(counters.hit('other', rule)).toEqual({ counted: true, count: 1 });
-    counters.reset('k');
-    expect(counters.hit('k', rule)).toEqual({ counted: true, count: 1 });
-    // Without delays, the limit locks until the window ends.
-    const plain = { limit: 2, windowMs: 60_000 };
-    expect(counters.hit('p', plain).counted).toBe(true);
-    expect(counters.hit('p', plain).counted).toBe(true);
-    expect(counters.hit('p', plain)).toMatchObject({ counted: false, count: 2, locked: true });
-  });
-
-  it('keeps clients without expiry', async () => {
-    const store = open();
-    await store.adapterFor('Client').upsert('client-1', { client_id: 'client-1' });
-    expect(store.sweep()).toBe(0);
-    expect(await store.adapterFor('Client').find('client-1')).toEqual({ client_id: 'client-1' });
-  });
-
-  /** Per-address limits out of the way: these tests are about one challenge. */
-  const generous: OtpLimits = {
-    maxFailures: 1000,
-    failureWindowSeconds: 3600,
-    freeFailures: 1000,
-    failureDelaySeconds: 0,
-    maxFailureDelaySeconds: 0,
-    maxCodesPerAddress: 1000,
-    maxCodesPerInteraction: 1000,
-    codeWindowSeconds: 3600,
-  };
-  const started = async (pending: Promise<{ outcome: string; code?: string }>) => (await pending).code as string;
-
-  it('checks a one-time password once, locks after five wrong codes and expires', async () => {
-    let now = 1_000_000;
-    const storage = open();
-    const otp = createOneTimePasswords({
-      store: storage.adapterFor('OneTimePassword'),
-      counters: storage.counters,
-      limits: generous,
-      secret: 's'.repeat(32),
-      ttlSeconds: 300,
-      now: () => now,
-    });
-
-    const code = await started(otp.start('i1', 'john.doe@demo.example', true));
-    expect(code).toMatch(/^\d{6}$/);
-    expect(await otp.pending('i1')).toEqual({ email: 'john.doe@demo.example' });
-    expect(await otp.verify('i1', code)).toEqual({ outcome: 'accepted', email: 'john.doe@demo.example' });
-    expect(await otp.verify('i1', code)).toEqual({ outcome: 'missing' });
-
-    const second = await started(otp.start('i2', 'jane.test@demo.example', true));
-    const wrong = second === '000000' ? '000001' : '000000';
-    for (let left = 4; left >= 1; left -= 1) expect(await otp.verify('i2', wrong)).toEqual({ outcome: 'wrong', attemptsLeft: left });
-    expect(await otp.verify('i2', wrong)).toEqual({ outcome: 'locked' });
-    expect(await otp.verify('i2', second)).toEqual({ outcome: 'missing' });
-
-    const third = await started(otp.start('i3', 'john.doe@demo.example', true));
-    now += 300_000;
-    expect(await otp.verify('i3', third)).toEqual({ outcome: 'expired' });
-
-    expect(await otp.start('i4', 'mallory@demo.example', false)).toEqual({ outcome: 'started' });
-    expect(await otp.verify('i4', '123456')).toEqual({ outcome: 'wrong', attemptsLeft: 4 });
-  });
-
-  it('counts parallel guesses one by one, even with a store that answers asynchronously', async () => {
-    const storage = open();
-    const sqlite = storage.adapterFor('OneTimePassword');
-    // A network store (Redis, PostgreSQL) answers after other requests had their turn.
-    const later = () => new Promise((resolve) => setTimeout(resolve, 1));
-    const slow = {
-      ...sqlite,
-      find: async (id: string) => (await later(), sqlite.find(id)),
-      upsert: async (id: string, payload: AdapterPayload, expiresIn: number) => (await later(), sqlite.upsert(id, payload, expiresIn)),
-      destroy: async (id: string) => (await later(), sqlite.destroy(id)),
-    };
-    const otp = createOneTimePasswords({ store: slow, counters: storage.counters, limits: generous, secret: 's'.repeat(32), ttlSeconds: 300 });
-    const code = await started(otp.start('i5', 'john.doe@demo.example', true));
-    const wrong = code === '000000' ? '000001' : '000000';
-
-    const outcomes = await Promise.all(Array.from({ length: 12 }, () => otp.verify('i5', wrong)));
-    expect(outcomes.slice(0, 5)).toEqual([
-      { outcome: 'wrong', attemptsLeft: 4 },
-      { outcome: 'wrong', attemptsLeft: 3 },
-      { outcome: 'wrong', attemptsLeft: 2 },
-      { outcome: 'wrong', attemptsLeft: 1 },
-      { outcome: 'locked' },
-    ]);
-    for (const outcome of outcomes.slice(5)) expect(outcome).toEqual({ outcome: 'missing' });
-    expect(await otp.verify('i5', code)).toEqual({ outcome: 'missing' });
   });
 });

@@ -20,8 +20,8 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
-    const config = loadSettings(minimal);
-    expect(config).toMatchObject({
+    const settings = loadSettings(minimal);
+    expect(settings).toMatchObject({
       PORT: 8443,
       HOST: '127.0.0.1',
       PUBLIC_BASE_URL: 'https://login.demo.example',
@@ -34,9 +34,10 @@ describe('configuration', () => {
       CLIENT_METADATA_ALLOW_HTTP_LOOPBACK: false,
       LOG_LEVEL: 'info',
     });
-    expect(config.USERS_FILE).toMatch(/data\/users\.json$/);
-    expect(config.CLIENTS_FILE).toMatch(/authorization-server\/config\/clients\.json$/);
-    expect(issuerOf(config)).toBe('https://login.demo.example/oauth/v2/oauth-anonymous');
+    expect(settings.DATABASE_URL).toBeUndefined();
+    expect(settings.USERS_FILE).toMatch(/data\/users\.json$/);
+    expect(settings.CLIENTS_FILE).toMatch(/authorization-server\/config\/clients\.json$/);
+    expect(issuerOf(settings)).toBe('https://login.demo.example/oauth/v2/oauth-anonymous');
   });
 
   it('requires the public base URL and both client secrets, with no demo default', () => {
@@ -63,8 +64,22 @@ describe('configuration', () => {
     expect(problemsOf({ ...minimal, NODE_ENV: 'production', COOKIE_KEYS: `${'a'.repeat(32)},${'b'.repeat(32)}` })).toEqual([]);
   });
 
+  it('treats a blank value as unset: the default applies, a required one is reported missing', () => {
+    const blank = loadSettings({ ...minimal, HOST: '', NODE_ENV: '', OTP_TTL_SECONDS: '', DATA_DIR: '', DATABASE_URL: '', MAIL_FROM: '' });
+    expect(blank).toMatchObject({ HOST: '127.0.0.1', NODE_ENV: 'development', OTP_TTL_SECONDS: 300, DATABASE_URL: undefined });
+    expect(blank.MAIL_FROM).toMatch(/no-reply@login\.demo\.example/);
+    expect(problemsOf({ ...minimal, GATEWAY_CLIENT_SECRET: '' })).toEqual(['GATEWAY_CLIENT_SECRET: is required but not set']);
+  });
+
+  it('selects PostgreSQL by a postgres:// URL and names anything else', () => {
+    const url = 'postgresql://authorization_server:secret@postgres:5432/authorization_server';
+    expect(loadSettings({ ...minimal, DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(loadSettings({ ...minimal, DATABASE_URL: 'postgres://db/x' }).DATABASE_URL).toBe('postgres://db/x');
+    expect(problemsOf({ ...minimal, DATABASE_URL: 'mysql://db/x' })).toEqual(['DATABASE_URL: must be a postgres:// or postgresql:// URL']);
+  });
+
   it('reads lists', () => {
-    const config = loadSettings({ ...minimal, MCP_AUDIENCES: 'http://127.0.0.1:3100/, https://mcp.demo.example/' });
-    expect(config.MCP_AUDIENCES).toEqual(['http://127.0.0.1:3100/', 'https://mcp.demo.example/']);
+    const settings = loadSettings({ ...minimal, MCP_AUDIENCES: 'http://127.0.0.1:3100/, https://mcp.demo.example/' });
+    expect(settings.MCP_AUDIENCES).toEqual(['http://127.0.0.1:3100/', 'https://mcp.demo.example/']);
   });
 });

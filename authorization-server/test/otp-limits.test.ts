@@ -60,7 +60,7 @@ function shape(page: PageState, email: string): string {
 describe('one-time code limits per address', () => {
   it('bounds a parallel guessing attack across codes and sign-in requests (prints the figures)', async () => {
     const server = await serverWith();
-    const { config } = server;
+    const { settings } = server;
     const attackMs = 3_000;
     const workers = 6;
     const deadline = Date.now() + attackMs;
@@ -110,22 +110,22 @@ describe('one-time code limits per address', () => {
 
     const mailed = (await inbox.messagesTo(JANE)).length;
     const probability = counts.checked / 1e6;
-    const perDay = config.OTP_MAX_FAILURES * Math.ceil(86_400 / config.OTP_FAILURE_WINDOW_SECONDS);
+    const perDay = settings.OTP_MAX_FAILURES * Math.ceil(86_400 / settings.OTP_FAILURE_WINDOW_SECONDS);
     console.log(
       [
         `one-time code attack, ${workers} parallel sign-in requests for ${attackMs / 1000} s against defaults:`,
         `  ${counts.requests} guesses sent, ${counts.checked} checked, ${counts.throttled} refused before checking, ${counts.accepted} accepted`,
         `  ${counts.codeRequests} code requests, ${counts.codeRequestsRefused} refused, ${mailed} mails to the victim`,
         `  success probability of this run <= ${counts.checked} / 10^6 = ${probability.toExponential(2)}`,
-        `  upper bound per address: ${config.OTP_MAX_FAILURES} wrong codes per ${config.OTP_FAILURE_WINDOW_SECONDS} s = ${perDay} guesses a day,` +
+        `  upper bound per address: ${settings.OTP_MAX_FAILURES} wrong codes per ${settings.OTP_FAILURE_WINDOW_SECONDS} s = ${perDay} guesses a day,` +
           ` success <= ${(perDay / 1e6).toExponential(2)} a day, ${((1 - (1 - 1e-6) ** (perDay * 365)) * 100).toFixed(2)} % a year`,
       ].join('\n'),
     );
 
     expect(counts.requests).toBeGreaterThan(counts.checked);
-    expect(counts.checked).toBeLessThanOrEqual(config.OTP_MAX_FAILURES);
+    expect(counts.checked).toBeLessThanOrEqual(settings.OTP_MAX_FAILURES);
     expect(counts.accepted).toBe(0);
-    expect(mailed).toBeLessThanOrEqual(config.OTP_MAX_CODES_PER_ADDRESS);
+    expect(mailed).toBeLessThanOrEqual(settings.OTP_MAX_CODES_PER_ADDRESS);
     expect(perDay / 1e6).toBeLessThan(1e-4);
   });
 

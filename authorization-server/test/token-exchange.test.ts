@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
@@ -23,10 +21,10 @@ let mcpClient: { client_id: string; client_secret?: string };
 let jwks: JSONWebKeySet;
 const mcpServer = { id: 'mcp-server', secret: MCP_SERVER_SECRET };
 
-/** A token signed with the server's own key (read from its data directory), for expiry and audience cases. */
+/** A token signed with the server's own key (read from its store), for expiry and audience cases. */
 async function mintWithServerKey(claims: JWTPayload, lifetime: number, typ = 'at+jwt'): Promise<string> {
-  const stored = JSON.parse(readFileSync(join(as.dataDir, 'signing-keys.json'), 'utf8')) as { keys: JWK[] };
-  const jwk = stored.keys[0] as JWK;
+  const stored = JSON.parse((await as.server.storage.shared.get('signing-keys')) as string) as { keys: { jwk: JWK }[] };
+  const jwk = stored.keys[0]?.jwk as JWK;
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iss: as.issuer, sub: JOHN, scope: 'stocks/read', region: 'USA', client_type: 'mcp', client_assurance_level: 1, ...claims })
     .setProtectedHeader({ alg: 'PS256', kid: jwk.kid as string, typ })

@@ -247,11 +247,11 @@ const mcpPolicy = (await import(
 
 /** The open authorization server's settings with their defaults (authorization-server/src/config.ts). */
 function openServerDefaults(): Record<string, unknown> {
-  return openServerConfig.configSchema.parse({ PUBLIC_BASE_URL: 'https://login.demo.example', GATEWAY_CLIENT_SECRET: 'x', MCP_SERVER_CLIENT_SECRET: 'x' });
+  return openServerConfig.settingsSchema.parse({ PUBLIC_BASE_URL: 'https://login.demo.example', GATEWAY_CLIENT_SECRET: 'x', MCP_SERVER_CLIENT_SECRET: 'x' });
 }
 const openServerConfig = (await import(
   /* @vite-ignore */ fileURLToPath(new URL('../../authorization-server/src/config.ts', import.meta.url))
-)) as { configSchema: { parse(input: Record<string, string>): Record<string, unknown> } };
+)) as { settingsSchema: { parse(input: Record<string, string>): Record<string, unknown> } };
 
 describe('client ID metadata documents (ephemeral clients)', () => {
   const ephemeral = select(authorizationServer, 'ephemeral-client');

@@ -85,15 +85,15 @@ describe('Curity policy matches the open authorization server', () => {
 // are the Curity procedure's constants.
 const configModulePath = fileURLToPath(new URL('../../authorization-server/src/config.ts', import.meta.url));
 const clientMetadataPath = fileURLToPath(new URL('../../authorization-server/src/clients/client-metadata.ts', import.meta.url));
-const { configSchema } = (await import(/* @vite-ignore */ configModulePath)) as {
-  configSchema: { parse(input: Record<string, string>): Record<string, unknown> };
+const { settingsSchema } = (await import(/* @vite-ignore */ configModulePath)) as {
+  settingsSchema: { parse(input: Record<string, string>): Record<string, unknown> };
 };
 const { assertWithinLimits } = (await import(/* @vite-ignore */ clientMetadataPath)) as {
   assertWithinLimits(body: Record<string, unknown>, limits: { maxClientNameLength: number; maxListItems: number; maxValueLength: number }): void;
 };
 
 describe('registration metadata limits', () => {
-  const defaults = configSchema.parse({ PUBLIC_BASE_URL: 'https://login.demo.example', GATEWAY_CLIENT_SECRET: 'x', MCP_SERVER_CLIENT_SECRET: 'x' });
+  const defaults = settingsSchema.parse({ PUBLIC_BASE_URL: 'https://login.demo.example', GATEWAY_CLIENT_SECRET: 'x', MCP_SERVER_CLIENT_SECRET: 'x' });
   const openLimits = {
     maxClientNameLength: defaults['REGISTRATION_MAX_CLIENT_NAME_LENGTH'] as number,
     maxListItems: defaults['REGISTRATION_MAX_LIST_ITEMS'] as number,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
+import type { Settings } from '../config.ts';
 
 /** Configuration variables that clients.json may reference as ${NAME}. */
 export const CLIENT_FILE_VARIABLES = ['GATEWAY_CLIENT_SECRET', 'MCP_SERVER_CLIENT_SECRET', 'API_AUDIENCE'] as const;
@@ -47,10 +47,10 @@ function substitute(value: unknown, variables: Record<ClientFileVariable, string
 /**
  * Reads the static clients (the API gateway that introspects, the MCP server
  * that exchanges tokens) from CLIENTS_FILE, with secrets and audiences taken
- * from the validated configuration. Static clients have no redirect URIs and
+ * from the validated settings. Static clients have no redirect URIs and
  * cannot run the authorization code flow.
  */
-export function loadStaticClients(file: string, config: Pick<Config, ClientFileVariable>): ClientMetadata[] {
+export function loadStaticClients(file: string, settings: Pick<Settings, ClientFileVariable>): ClientMetadata[] {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -59,9 +59,9 @@ export function loadStaticClients(file: string, config: Pick<Config, ClientFileV
   }
   const problems: string[] = [];
   const variables = {
-    GATEWAY_CLIENT_SECRET: config.GATEWAY_CLIENT_SECRET,
-    MCP_SERVER_CLIENT_SECRET: config.MCP_SERVER_CLIENT_SECRET,
-    API_AUDIENCE: config.API_AUDIENCE,
+    GATEWAY_CLIENT_SECRET: settings.GATEWAY_CLIENT_SECRET,
+    MCP_SERVER_CLIENT_SECRET: settings.MCP_SERVER_CLIENT_SECRET,
+    API_AUDIENCE: settings.API_AUDIENCE,
   };
   const resolved = substitute(raw, variables, problems);
   if (problems.length > 0) throw new Error(`CLIENTS_FILE ${file}: ${problems.join('; ')}`);

@@ -1,6 +1,6 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { AttemptCounters, CountOutcome, CounterRule } from '../storage/sqlite-adapter.ts';
+import type { AttemptCounters, CountOutcome, CounterRule } from '../storage/model-storage.ts';
 
 /**
  * E-mail one-time passwords, one challenge per interaction: a 6-digit code
@@ -21,8 +21,11 @@ import type { AttemptCounters, CountOutcome, CounterRule } from '../storage/sqli
  * Counters are kept by address whether or not the address is approved, so a
  * lockout looks and answers the same for an unknown address.
  *
- * Operations on one challenge run one after another in this process, so
- * parallel guesses cannot all read the same per-code attempt count.
+ * Wrong guesses of one code are counted in the store's atomic counters too
+ * (under the challenge's own id), so the five-guess lock holds when guesses
+ * land on different nodes at once. Within one process, operations on one
+ * challenge also run one after another, which spares the store guesses at
+ * a challenge that is already gone.
  */
 export interface OneTimePasswords {
   /**
@@ -64,11 +67,12 @@ export interface OtpLimits {
 }
 
 interface Challenge {
+  /** Random per code: the key of its guess counter, so a new code starts with fresh attempts. */
+  id?: string;
   email: string;
   /** HMAC of the code; absent for addresses that are not approved. */
   codeMac?: string;
   expiresAt: number;
-  attempts: number;
 }
 
 export interface OneTimePasswordOptions {
@@ -123,53 +127,60 @@ export function createOneTimePasswords(options: OneTimePasswordOptions): OneTime
   const codeRule = (limit: number): CounterRule => ({ limit, windowMs: limits.codeWindowSeconds * 1000 });
   const retryAfterSeconds = (refused: CountOutcome) => (refused.counted ? 0 : Math.max(1, Math.ceil(refused.retryAfterMs / 1000)));
 
+  const attemptRule = (): CounterRule => ({ limit: maxAttempts, windowMs: retentionSeconds * 1000 });
+
   const checkCode = async (interactionId: string, code: string): Promise<OtpResult> => {
     const challenge = await load(interactionId);
     if (!challenge) return { outcome: 'missing' };
-    // A locked challenge is deleted at once; only an instance sharing the store can leave one behind.
-    if (challenge.attempts >= maxAttempts) {
-      await store.destroy(interactionId);
-      return { outcome: 'locked' };
-    }
     if (now() >= challenge.expiresAt) {
       await store.destroy(interactionId);
       return { outcome: 'expired' };
     }
-    // Every guess is counted against the address before it is checked (a
-    // correct one is refunded below), so parallel guesses cannot slip past the limit.
-    const guess = counters.hit(addressKey('otp-failures', challenge.email), failureRule);
+    // Every guess is counted against the address and against the code before
+    // it is checked (a correct one is refunded below), so parallel guesses,
+    // on one node or several, cannot slip past either limit.
+    const guess = await counters.hit(addressKey('otp-failures', challenge.email), failureRule);
     if (!guess.counted) return { outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(guess), addressLocked: guess.locked };
+    // A challenge stored by a version without ids is counted by its interaction.
+    const attemptsKey = `otp-attempts:${challenge.id ?? interactionId}`;
+    const attempt = await counters.hit(attemptsKey, attemptRule());
+    if (!attempt.counted) {
+      // Another node took the last guess while this one was on its way.
+      await store.destroy(interactionId);
+      return { outcome: 'locked' };
+    }
     const candidate = code.trim();
     // The MAC is computed for unknown addresses too: the same work, whoever is asked for.
     const candidateMac = mac(interactionId, candidate);
     const expected = challenge.codeMac ? Buffer.from(challenge.codeMac, 'base64url') : undefined;
     if (expected && CODE_PATTERN.test(candidate) && timingSafeEqual(expected, candidateMac)) {
       await store.destroy(interactionId);
-      counters.reset(addressKey('otp-failures', challenge.email));
-      counters.reset(addressKey('otp-codes', challenge.email));
+      await Promise.all([
+        counters.reset(addressKey('otp-failures', challenge.email)),
+        counters.reset(addressKey('otp-codes', challenge.email)),
+        counters.reset(attemptsKey),
+      ]);
       return { outcome: 'accepted', email: challenge.email };
     }
-    const attempts = challenge.attempts + 1;
-    if (attempts >= maxAttempts) {
+    if (attempt.count >= maxAttempts) {
       await store.destroy(interactionId);
       return { outcome: 'locked' };
     }
-    await save(interactionId, { ...challenge, attempts });
-    return { outcome: 'wrong', attemptsLeft: maxAttempts - attempts };
+    return { outcome: 'wrong', attemptsLeft: maxAttempts - attempt.count };
   };
 
   return {
-    start(interactionId, email, approved) {
-      const perInteraction = counters.hit(`otp-codes-interaction:${interactionId}`, codeRule(limits.maxCodesPerInteraction));
-      if (!perInteraction.counted) return Promise.resolve({ outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(perInteraction) });
-      const perAddress = counters.hit(addressKey('otp-codes', email), codeRule(limits.maxCodesPerAddress));
-      if (!perAddress.counted) return Promise.resolve({ outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(perAddress) });
+    async start(interactionId, email, approved) {
+      const perInteraction = await counters.hit(`otp-codes-interaction:${interactionId}`, codeRule(limits.maxCodesPerInteraction));
+      if (!perInteraction.counted) return { outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(perInteraction) };
+      const perAddress = await counters.hit(addressKey('otp-codes', email), codeRule(limits.maxCodesPerAddress));
+      if (!perAddress.counted) return { outcome: 'throttled', retryAfterSeconds: retryAfterSeconds(perAddress) };
       const code = approved ? randomInt(0, 1_000_000).toString().padStart(6, '0') : undefined;
       const challenge: Challenge = {
+        id: randomBytes(16).toString('base64url'),
         email,
         ...(code ? { codeMac: mac(interactionId, code).toString('base64url') } : {}),
         expiresAt: now() + ttlSeconds * 1000,
-        attempts: 0,
       };
       return inTurn(interactionId, async () => {
         await save(interactionId, challenge);

@@ -1,24 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import type { SharedValues } from '../storage/model-storage.ts';
+
+/** Where generated cookie keys live in the store's shared values. */
+export const COOKIE_KEYS_NAME = 'cookie-keys';
+
+function validKeys(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((key) => typeof key === 'string' && key.length >= 32);
+}
+
+/** Keys written by an older version in DATA_DIR/cookie-keys.json, so a single node keeps its sessions when it moves to the store. */
+function legacyKeys(file: string | undefined): string[] | undefined {
+  if (!file || !existsSync(file)) return undefined;
+  const stored = (JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown }).keys;
+  if (!validKeys(stored)) throw new Error(`${file} does not hold cookie keys; remove it to generate new ones`);
+  return stored;
+}
 
 /**
  * Keys that sign the session and interaction cookies (and derive the forms'
- * CSRF tokens). COOKIE_KEYS wins when set; otherwise, outside production, a
- * pair is generated once and kept in DATA_DIR so sessions survive a restart.
+ * CSRF tokens and the one-time codes' MACs), the same on every node.
+ * COOKIE_KEYS wins when set (newest first: a new key is prepended, old ones
+ * still verify). Otherwise the first node to start generates a pair into
+ * the shared store and every other node reads it.
  */
-export function loadCookieKeys(configured: string[], dataDir: string): string[] {
+export async function loadCookieKeys(configured: string[], shared: SharedValues, legacyFile?: string): Promise<string[]> {
   if (configured.length > 0) return configured;
-  const file = join(dataDir, 'cookie-keys.json');
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown };
-    if (Array.isArray(stored.keys) && stored.keys.length > 0 && stored.keys.every((key) => typeof key === 'string' && key.length >= 32)) {
-      return stored.keys as string[];
-    }
-    throw new Error(`${file} does not hold cookie keys; remove it to generate new ones`);
+  let stored = await shared.get(COOKIE_KEYS_NAME);
+  if (stored === undefined) {
+    const keys = legacyKeys(legacyFile) ?? [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+    stored = await shared.putIfAbsent(COOKIE_KEYS_NAME, JSON.stringify({ keys }));
   }
-  const keys = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  const keys = (JSON.parse(stored) as { keys?: unknown }).keys;
+  if (!validKeys(keys)) throw new Error(`the stored value "${COOKIE_KEYS_NAME}" does not hold cookie keys`);
   return keys;
 }

@@ -2,70 +2,18 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { counterParameters, expiryOf, refusal, type AttemptCounters, type ModelStorage, type SharedValues } from './model-storage.ts';
 
 /**
- * Embedded persistence for oidc-provider on node:sqlite: registered clients,
- * grants, sessions, interactions, authorization codes and opaque access
- * tokens survive a restart.
- *
- * oidc-provider asks for one adapter per model name ("Client", "AccessToken",
- * "Session", ...) and calls only the seven methods of its `Adapter`
- * interface. A PostgreSQL or Redis store implements the same methods:
- *
- * - upsert(id, payload, expiresIn) — store the payload under (model, id);
- *   expiresIn is in seconds (absent for clients, which never expire). Keep
- *   payload.grantId, payload.userCode and payload.uid indexed.
- * - find(id) — the payload, or undefined when missing or expired.
- * - findByUid(uid) — Session lookup by its uid.
- * - findByUserCode(userCode) — device flow lookup (unused here, still cheap).
- * - consume(id) — mark a one-time artefact (authorization code) as consumed by
- *   setting payload.consumed to the current epoch seconds; oidc-provider then
- *   rejects a second use and revokes the grant.
- * - destroy(id) — delete one entry.
- * - revokeByGrantId(grantId) — delete every entry issued under that grant.
+ * Embedded persistence for oidc-provider on node:sqlite, for one node:
+ * registered clients, grants, sessions, interactions, authorization codes,
+ * opaque access tokens and the server's keys survive a restart. The contract
+ * is ModelStorage (model-storage.ts); postgres-adapter.ts is the store for
+ * several nodes.
  */
-export interface ModelStorage {
-  adapterFor(model: string): Adapter;
-  /** Atomic attempt counters (one-time code throttling); see counters below. */
-  counters: AttemptCounters;
-  /** Lets an entry live until it is destroyed (a registration that was used for a sign-in). */
-  keep(model: string, id: string): void;
-  /** Removes expired rows; returns how many were removed. */
-  sweep(): number;
-  close(): void;
-}
 
 interface Row {
   payload: string;
-}
-
-/** How a counter grows and when it refuses; times in milliseconds. */
-export interface CounterRule {
-  /** Counts allowed per window; the next one is refused until the window ends. */
-  limit: number;
-  windowMs: number;
-  /** Counts that carry no delay; after them each count doubles the wait before the next. */
-  freeCounts?: number;
-  /** Wait after the first count past `freeCounts`; 0 for no delays. */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-}
-
-export type CountOutcome =
-  | { counted: true; count: number }
-  | { counted: false; count: number; retryAfterMs: number; locked: boolean };
-
-/**
- * Counters that several requests (or several instances sharing one store)
- * may hit at once. Each hit is one SQL statement, INSERT … ON CONFLICT DO
- * UPDATE … WHERE … RETURNING, so a count can neither be lost nor read stale
- * between a check and a write. PostgreSQL runs the same statement
- * (LEAST instead of SQLite's two-argument min).
- */
-export interface AttemptCounters {
-  /** Counts one event for the key, unless the key is locked or must still wait. */
-  hit(key: string, rule: CounterRule): CountOutcome;
-  reset(key: string): void;
 }
 
 const SCHEMA = `
@@ -90,6 +38,10 @@ const SCHEMA = `
     next_allowed_at INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS attempt_counters_window ON attempt_counters (window_ends_at);
+  CREATE TABLE IF NOT EXISTS shared_values (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
 `;
 
 /** The count a hit produces: 1 in a new window, else one more. Refers to the row before the update. */
@@ -153,11 +105,14 @@ export function openSqliteStorage(file: string): ModelStorage {
     counter: db.prepare('SELECT count, window_ends_at, next_allowed_at FROM attempt_counters WHERE key = ?'),
     resetCounter: db.prepare('DELETE FROM attempt_counters WHERE key = ?'),
     sweepCounters: db.prepare('DELETE FROM attempt_counters WHERE window_ends_at <= ? AND next_allowed_at <= ?'),
+    getShared: db.prepare('SELECT value FROM shared_values WHERE name = ?'),
+    insertShared: db.prepare('INSERT INTO shared_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    replaceShared: db.prepare('UPDATE shared_values SET value = ? WHERE name = ? AND value = ?'),
   } satisfies Record<string, StatementSync>;
 
   const adapterFor = (model: string): Adapter => ({
     async upsert(id, payload, expiresIn) {
-      const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? Date.now() + expiresIn * 1000 : null;
+      const expiresAt = expiryOf(expiresIn, Date.now());
       statements.upsert.run(
         model,
         id,
@@ -194,39 +149,50 @@ export function openSqliteStorage(file: string): ModelStorage {
   });
 
   const counters: AttemptCounters = {
-    hit(key, rule) {
+    async hit(key, rule) {
       const now = Date.now();
-      const counted = statements.hit.get({
-        key,
-        now,
-        window: rule.windowMs,
-        limit: rule.limit,
-        free: rule.freeCounts ?? rule.limit,
-        baseDelay: rule.baseDelayMs ?? 0,
-        maxDelay: rule.maxDelayMs ?? rule.windowMs,
-      }) as { count: number } | undefined;
+      const counted = statements.hit.get(counterParameters(key, rule, now)) as { count: number } | undefined;
       if (counted) return { counted: true, count: Number(counted.count) };
-      const row = statements.counter.get(key) as { count: number; window_ends_at: number; next_allowed_at: number };
-      const locked = Number(row.count) >= rule.limit;
-      const until = locked ? Number(row.window_ends_at) : Number(row.next_allowed_at);
-      return { counted: false, count: Number(row.count), locked, retryAfterMs: Math.max(0, until - now) };
+      const row = statements.counter.get(key) as { count: number; window_ends_at: number; next_allowed_at: number } | undefined;
+      // Refused means the row exists; synchronous node:sqlite lets nothing delete it in between.
+      return refusal(
+        { count: Number(row?.count ?? 0), windowEndsAt: Number(row?.window_ends_at ?? now), nextAllowedAt: Number(row?.next_allowed_at ?? now) },
+        rule,
+        now,
+      );
     },
-    reset(key) {
+    async reset(key) {
       statements.resetCounter.run(key);
     },
   };
 
+  const shared: SharedValues = {
+    async get(name) {
+      const row = statements.getShared.get(name) as { value: string } | undefined;
+      return row?.value;
+    },
+    async putIfAbsent(name, value) {
+      statements.insertShared.run(name, value);
+      return (statements.getShared.get(name) as { value: string }).value;
+    },
+    async replace(name, expected, value) {
+      return Number(statements.replaceShared.run(value, name, expected).changes) === 1;
+    },
+  };
+
   return {
+    kind: 'sqlite',
     adapterFor,
     counters,
-    keep: (model, id) => {
+    shared,
+    keep: async (model, id) => {
       statements.keep.run(model, id);
     },
-    sweep: () => {
+    sweep: async () => {
       const now = Date.now();
       return Number(statements.sweep.run(now).changes) + Number(statements.sweepCounters.run(now, now).changes);
     },
-    close: () => {
+    close: async () => {
       if (db.isOpen) db.close();
     },
   };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '@mcp-demo/service-kit';
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/app.ts';
-import { loadSettings, type Config } from '../../src/config.ts';
+import { loadSettings, type Settings } from '../../src/config.ts';
 
 export const GATEWAY_SECRET = 'gateway-test-secret';
 export const MCP_SERVER_SECRET = 'mcp-server-test-secret';
@@ -15,7 +15,7 @@ export const API_AUDIENCE = 'https://api.demo.example';
 export interface RunningAuthorizationServer {
   baseUrl: string;
   issuer: string;
-  config: Config;
+  settings: Settings;
   server: AuthorizationServer;
   dataDir: string;
   /** Stops the HTTP server and closes storage; the data directory stays. */
@@ -52,7 +52,7 @@ export async function startAuthorizationServer(options: StartOptions = {}): Prom
   http.keepAliveTimeout = 1_000;
   const port = await listenOn(http, options.port ?? 0);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadSettings({
+  const settings = loadSettings({
     PUBLIC_BASE_URL: baseUrl,
     DATA_DIR: dataDir,
     GATEWAY_CLIENT_SECRET: GATEWAY_SECRET,
@@ -62,7 +62,7 @@ export async function startAuthorizationServer(options: StartOptions = {}): Prom
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const server = await createAuthorizationServer(config, { logger: options.logger ?? createLogger('authorization-server-test', 'silent') });
+  const server = await createAuthorizationServer(settings, { logger: options.logger ?? createLogger('authorization-server-test', 'silent') });
   http.on('request', server.app);
 
   const stop = async () => {
@@ -75,7 +75,7 @@ export async function startAuthorizationServer(options: StartOptions = {}): Prom
   return {
     baseUrl,
     issuer: server.issuer,
-    config,
+    settings,
     server,
     dataDir,
     stop,

@@ -3,3 +3,4 @@ export { listMessages, startTestInbox, waitForOneTimeCode, type InboxMessage, ty
 export { readRequestBody, tamperSignature, unusedPort } from './tokens-and-ports.ts';
 export { startServiceProcess, type ServiceExit, type ServiceProcess } from './service-process.ts';
 export { PHANTOM_TOKEN_VECTORS_FILE, readPhantomTokenVectors, type PhantomTokenVectors, type VectorIntrospectionAnswer, type VectorStep } from './phantom-token-vectors.ts';
+export { findPostgresBinDir, startPostgres, type StartPostgresOptions, type TestPostgres } from './postgres.ts';
