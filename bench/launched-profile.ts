@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { pickFreePorts } from '../local/launcher/ports.ts';
-import { PORT_NAMES, REPO_ROOT, type Endpoints } from '../local/launcher/topology.ts';
+import { assertPortsFree, pickFreePorts } from '../local/launcher/ports.ts';
+import type { Endpoints } from '../local/launcher/topology.ts';
+import { PORT_NAMES, REPLICA_PORT_STEP, REPO_ROOT } from '../local/topology/settings.ts';
 import { childProcesses } from './proc.ts';
 
 const LAUNCHER = resolve(REPO_ROOT, 'local/launcher/main.ts');
@@ -38,16 +39,42 @@ function serviceOf(args: string[]): string {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+/** The replicated services' first ports: replica n listens REPLICA_PORT_STEP * (n - 1) above. */
+const REPLICATED_PORTS = ['MCP_SERVER_PORT', 'AUTHORIZATION_SERVER_PORT'] as const;
+
+/**
+ * Free ports for every setting, such that the ports replicas take above
+ * the first one of their service are free too and collide with no other.
+ */
+async function freePortSettings(replicas: number): Promise<Record<string, string>> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const ports = await pickFreePorts(PORT_NAMES.length);
+    const byName = new Map(PORT_NAMES.map((name, index) => [name, ports[index] ?? 0]));
+    const extra = REPLICATED_PORTS.flatMap((name) =>
+      Array.from({ length: replicas - 1 }, (_, index) => (byName.get(name) ?? 0) + REPLICA_PORT_STEP * (index + 1)),
+    );
+    const all = [...ports, ...extra];
+    if (new Set(all).size !== all.length || extra.some((port) => port > 65_535)) continue;
+    try {
+      await assertPortsFree(extra.map((port) => ({ port, purpose: 'a replica' })));
+    } catch {
+      continue;
+    }
+    return Object.fromEntries([...byName].map(([name, port]) => [name, String(port)]));
+  }
+  throw new Error('found no free ports for the replicas after 20 attempts');
+}
+
 /**
  * Starts `local/launcher/main.ts` (what `npm start` runs) with every port
  * free and a throwaway deploy directory, and waits for its endpoints file.
- * `env` adds launcher settings (replica counts, a database URL); the log
- * level stays whatever the caller's environment says, as with `npm start`.
+ * `env` adds launcher settings (replica counts, a database URL; `replicas`
+ * is the highest count among them, to keep their ports free); the log level
+ * stays whatever the caller's environment says, as with `npm start`.
  */
-export async function startLaunchedProfile(env: Record<string, string> = {}): Promise<LaunchedProfile> {
+export async function startLaunchedProfile(env: Record<string, string> = {}, replicas = 1): Promise<LaunchedProfile> {
   const deployDir = mkdtempSync(join(tmpdir(), 'mcp-bench-'));
-  const ports = await pickFreePorts(PORT_NAMES.length);
-  const portEnv = Object.fromEntries(PORT_NAMES.map((name, index) => [name, String(ports[index])]));
+  const portEnv = await freePortSettings(replicas);
   const output = openSync(join(deployDir, 'launcher-output.txt'), 'a');
   // Its own process group, so that an interrupted benchmark can end the
   // launcher and every service it started with one signal.
@@ -126,7 +153,8 @@ export async function startLaunchedProfile(env: Record<string, string> = {}): Pr
         clearTimeout(timer);
       }
       process.removeListener('exit', killGroup);
-      if (!process.env.KEEP_BENCH_LOGS) rmSync(deployDir, { recursive: true, force: true });
+      if (process.env.KEEP_BENCH_LOGS) process.stderr.write(`  kept the deploy directory ${deployDir}\n`);
+      else rmSync(deployDir, { recursive: true, force: true });
     },
   };
 }

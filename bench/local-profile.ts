@@ -33,6 +33,9 @@ function header(options: BenchOptions): string {
 }
 
 async function main(): Promise<void> {
+  // Ctrl+C ends the run through process.exit, so that the 'exit' hooks stop
+  // the deployments and servers the benchmark started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   let options: BenchOptions;
   try {
     options = parseOptions(process.argv.slice(2));

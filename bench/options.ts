@@ -11,6 +11,8 @@ export interface BenchOptions {
   soakConnections: number;
   /** Compare 1 and 2 MCP server replicas, and PostgreSQL with SQLite, instead of the per-hop table. */
   replicas: boolean;
+  /** Sign-ins per store and round in the replicas mode. */
+  signIns: number;
   help: boolean;
 }
 
@@ -23,6 +25,7 @@ export const USAGE = `npm run bench -- [options]
   --soak-connections <n>  connections of the closing memory run through the full chain (default 200, 0 skips it)
   --replicas              throughput with 1 and 2 MCP server replicas, and PostgreSQL versus SQLite
                           per sign-in and per introspection
+  --sign-ins <n>          sign-ins per store and round in the replicas mode (default 5)
   --help                  this text
 `;
 
@@ -46,6 +49,7 @@ export function parseOptions(args: string[]): BenchOptions {
       warmup: { type: 'string' },
       'soak-connections': { type: 'string' },
       replicas: { type: 'boolean', default: false },
+      'sign-ins': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -58,6 +62,7 @@ export function parseOptions(args: string[]): BenchOptions {
     warmup: positiveInteger('warmup', values.warmup, 3, true),
     soakConnections: positiveInteger('soak-connections', values['soak-connections'], 200, true),
     replicas: values.replicas ?? false,
+    signIns: positiveInteger('sign-ins', values['sign-ins'], 5),
     help: values.help ?? false,
   };
 }

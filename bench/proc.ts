@@ -29,6 +29,47 @@ export function cpuMs(pid: number): number | undefined {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
+/**
+ * CPU time of a process and everything it started: its own time, what its
+ * ended and reaped children spent (cutime, cstime), and its live children's.
+ * For a server that forks a process per connection, such as PostgreSQL.
+ */
+export function treeCpuMs(pid: number): number | undefined {
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  // stat(5): cutime is field 16 and cstime field 17.
+  const reaped = ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
+  let total = (cpuMs(pid) ?? 0) + reaped;
+  for (const child of childProcesses(pid)) total += treeCpuMs(child.pid) ?? 0;
+  return total;
+}
+
+/** The processes whose command lines hold every one of the given arguments (e.g. a server by its port option), by process id. */
+export function findProcesses(...args: string[]): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.every((arg) => cmdline.includes(arg))) found.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** Whether a process was started with the environment variable set (to anything but ''). */
+export function hasEnvironmentVariable(pid: number, name: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .some((entry) => entry.startsWith(`${name}=`) && entry.length > name.length + 1);
+  } catch {
+    return false;
+  }
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(pid: number): number | undefined {
   try {

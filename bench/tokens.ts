@@ -16,13 +16,24 @@ export interface CallerTokens {
   apiJwt: string;
 }
 
+const SIGN_IN_TIMEOUT_MS = 90_000;
+
 /** A real sign-in of a test user with the SDK's client (registration, e-mail code, consent): the opaque access token. */
 export async function signIn(endpoints: Endpoints, email = 'john.doe@demo.example'): Promise<string> {
-  const session = await connectWithSignIn(endpoints.external.mcp, { email, inbox: endpoints.external.inbox });
-  const token = session.provider.savedTokens?.access_token;
-  await session.close();
-  if (!token) throw new Error('the sign-in ended without an access token');
-  return token;
+  let timer: NodeJS.Timeout | undefined;
+  // A stuck step (a lost e-mail, a service that stopped answering) ends the run with a reason instead of hanging it.
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`the sign-in of ${email} did not finish within ${SIGN_IN_TIMEOUT_MS / 1000} s`)), SIGN_IN_TIMEOUT_MS);
+  });
+  try {
+    const session = await Promise.race([connectWithSignIn(endpoints.external.mcp, { email, inbox: endpoints.external.inbox }), timeout]);
+    const token = session.provider.savedTokens?.access_token;
+    await session.close();
+    if (!token) throw new Error('the sign-in ended without an access token');
+    return token;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function formPost(url: string, authorization: string, values: Record<string, string>, accept = 'application/json'): Promise<Response> {
