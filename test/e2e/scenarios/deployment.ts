@@ -1,4 +1,4 @@
-import type { Endpoints } from '../../../local/launcher/topology.ts';
+import type { Endpoints } from '../../../local/topology/index.ts';
 import type { ClientEra } from '../support/mcp-session.ts';
 
 export type { ClientEra } from '../support/mcp-session.ts';

@@ -17,12 +17,15 @@ export interface Stack extends LocalDeployment {
   logsSettled(): Promise<void>;
 }
 
-/** `gateway` replaces the Node gateway, e.g. by nginx with the Kong plugin. */
-export async function startStack(options: { gateway?: GatewayStarter } = {}): Promise<Stack> {
+/**
+ * `gateway` replaces the Node gateway, e.g. by nginx with the Kong plugin;
+ * `env` adds launcher settings (replicas, a database).
+ */
+export async function startStack(options: { gateway?: GatewayStarter; env?: Record<string, string> } = {}): Promise<Stack> {
   const deployDir = mkdtempSync(join(tmpdir(), 'mcp-e2e-'));
   const deployment = await startLocalDeployment({
     freePorts: true,
-    env: { DEPLOY_DIR: deployDir, LOG_LEVEL: 'debug' },
+    env: { ...options.env, DEPLOY_DIR: deployDir, LOG_LEVEL: 'debug' },
     ...(options.gateway ? { gateway: options.gateway } : {}),
   });
   return {
