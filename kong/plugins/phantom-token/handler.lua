@@ -4,7 +4,7 @@ local PhantomTokenHandler = {
   -- An authentication plugin: after cors (2000) so that preflights are
   -- answered without a token, before rate limiting and transformers.
   PRIORITY = 1000,
-  VERSION = "1.0.0",
+  VERSION = "1.1.0",
 }
 
 
