@@ -17,11 +17,14 @@ describe('a service process', () => {
     const pids: number[] = [];
     for (let run = 0; run < 2; run += 1) {
       const service = await spawnService(spec, logFile);
-      expect(service.child.stdout).toBeNull();
-      expect(service.child.stderr).toBeNull();
-      await waitHealthy(service, 10_000);
-      pids.push(service.child.pid as number);
-      await service.stop();
+      try {
+        expect(service.child.stdout).toBeNull();
+        expect(service.child.stderr).toBeNull();
+        await waitHealthy(service, 10_000);
+        pids.push(service.child.pid as number);
+      } finally {
+        await service.stop();
+      }
     }
     const lines = readFileSync(logFile, 'utf8').trim().split('\n');
     expect(lines).toEqual(pids.map((pid) => `flaky service ${pid} listening on ${port}`));
