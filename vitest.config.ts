@@ -21,6 +21,7 @@ const components = [
   'test/compose',
   'test/nginx-gateway',
   'test/conformance',
+  'test/scale',
 ];
 
 function project(folder: string): string | TestProjectInlineConfiguration | undefined {
