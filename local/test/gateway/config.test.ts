@@ -115,7 +115,7 @@ describe('kong/kong.yml', () => {
     expect(cors?.config).toMatchObject({
       origins: ['http://localhost:6274'],
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      headers: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+      headers: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'],
       exposed_headers: ['WWW-Authenticate', 'Mcp-Session-Id'],
       credentials: false,
       preflight_continue: false,

@@ -19,7 +19,7 @@ describe('CORS for the MCP Inspector (kong.yml)', () => {
   const preflight = (origin: string, path = '/') =>
     send(profile.url(MCP, path), {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,mcp-protocol-version' },
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,mcp-protocol-version,mcp-method,mcp-name' },
     });
 
   it('answers the preflight itself, before the phantom token asks for a token', async () => {
@@ -28,7 +28,7 @@ describe('CORS for the MCP Inspector (kong.yml)', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers['access-control-allow-origin']).toBe(INSPECTOR);
     expect(reply.headers['access-control-allow-methods']).toBe('GET,POST,DELETE,OPTIONS');
-    expect(reply.headers['access-control-allow-headers']).toBe('Authorization,Content-Type,Accept,Mcp-Session-Id,Mcp-Protocol-Version,Last-Event-ID');
+    expect(reply.headers['access-control-allow-headers']).toBe('Authorization,Content-Type,Accept,Mcp-Session-Id,Mcp-Protocol-Version,Mcp-Method,Mcp-Name,Last-Event-ID');
     expect(reply.headers['access-control-allow-credentials']).toBeUndefined();
     expect(reply.headers['access-control-max-age']).toBeUndefined();
     expect(reply.headers.vary).toBe('Origin');
