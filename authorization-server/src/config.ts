@@ -44,7 +44,7 @@ export const settingsSchema = z
     GATEWAY_CLIENT_SECRET: env.secret(),
     MCP_SERVER_CLIENT_SECRET: env.secret(),
     MCP_AUDIENCES: urlList(['https://mcp.demo.example/']),
-    API_AUDIENCE: env.url().default('https://api.demo.example'),
+    API_AUDIENCE: env.optionalUrl().transform((value) => value ?? 'https://api.demo.example'),
     SMTP_HOST: env.text('127.0.0.1'),
     SMTP_PORT: env.port(1025),
     MAIL_FROM: env.text('Demo Login <no-reply@login.demo.example>'),

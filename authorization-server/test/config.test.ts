@@ -65,8 +65,8 @@ describe('configuration', () => {
   });
 
   it('treats a blank value as unset: the default applies, a required one is reported missing', () => {
-    const blank = loadSettings({ ...minimal, HOST: '', NODE_ENV: '', OTP_TTL_SECONDS: '', DATA_DIR: '', DATABASE_URL: '', MAIL_FROM: '' });
-    expect(blank).toMatchObject({ HOST: '127.0.0.1', NODE_ENV: 'development', OTP_TTL_SECONDS: 300, DATABASE_URL: undefined });
+    const blank = loadSettings({ ...minimal, HOST: '', NODE_ENV: '', OTP_TTL_SECONDS: '', DATA_DIR: '', DATABASE_URL: '', MAIL_FROM: '', API_AUDIENCE: '' });
+    expect(blank).toMatchObject({ HOST: '127.0.0.1', NODE_ENV: 'development', OTP_TTL_SECONDS: 300, DATABASE_URL: undefined, API_AUDIENCE: 'https://api.demo.example' });
     expect(blank.MAIL_FROM).toMatch(/no-reply@login\.demo\.example/);
     expect(problemsOf({ ...minimal, GATEWAY_CLIENT_SECRET: '' })).toEqual(['GATEWAY_CLIENT_SECRET: is required but not set']);
   });

@@ -38,7 +38,7 @@ describe('docker-compose.yml', () => {
   it('runs the same gateway, services and inbox in both profiles, and one authorization server each', () => {
     const names = (profile: string) => servicesOf(project, profile).map((service) => service.name).sort();
     const shared = ['client-metadata', 'kong', 'maildev', 'stocks-api', 'utility-mcp-server'];
-    expect(names('open')).toEqual([...shared, 'authorization-server'].sort());
+    expect(names('open')).toEqual([...shared, 'authorization-server', 'authorization-server-db', 'dbserver'].sort());
     expect(names('curity')).toEqual([...shared, 'dbinit', 'dbserver', 'idsvr', 'idsvr-schema'].sort());
   });
 
@@ -114,6 +114,57 @@ describe('docker-compose.yml', () => {
     // The Curity runtime listens on 8443 unless the configuration says otherwise.
     const environment = readFileSync(repoPath('idsvr-config/config/environment.xml'), 'utf8');
     expect(environment).not.toMatch(/<port>(?!8443<)/);
+  });
+
+  describe('scale-out', () => {
+    const scalable = ['authorization-server', 'utility-mcp-server'];
+
+    it.each(scalable)('lets %s run as several replicas: no container name, no published port, no fixed hostname', (name) => {
+      const service = serviceNamed(project, name);
+      expect(service.raw.container_name, `${name} has a container_name`).toBeUndefined();
+      expect(service.hostname, `${name} has a fixed hostname`).toBeUndefined();
+      expect(service.ports).toEqual([]);
+      // A named volume would be shared by every replica: the open authorization server keeps nothing on disk.
+      expect(service.mounts.filter((mount) => mount.type === 'volume')).toEqual([]);
+    });
+
+    it('reaches the replicas by service name or alias from kong.yml, so Kong balances over their DNS records', () => {
+      const kong = readFileSync(repoPath('kong/kong.yml'), 'utf8');
+      expect(kong).toContain('url: http://utility-mcp-server:3000/');
+      expect(kong).toContain('url: http://idsvr:8443');
+      expect(namesOf(serviceNamed(project, 'authorization-server'))).toContain('idsvr');
+      // Docker's DNS TTL is long; Kong re-resolves sooner so that --scale takes effect.
+      expect(Number(serviceNamed(project, 'kong').environment.KONG_DNS_VALID_TTL)).toBeLessThanOrEqual(60);
+    });
+
+    it('runs the open authorization server on its own database on dbserver, created by its init job', () => {
+      const server = serviceNamed(project, 'authorization-server');
+      const url = new URL(server.environment.DATABASE_URL ?? '');
+      expect(url.protocol).toBe('postgresql:');
+      expect(namesOf(serviceNamed(project, 'dbserver'))).toContain(url.hostname);
+      expect(url.port).toBe('5432');
+      expect(url.username).toBe('authorization_server');
+      expect(url.pathname).toBe('/authorization_server');
+      expect(server.environment.DATA_DIR).toBeUndefined();
+      expect(server.dependsOn['authorization-server-db']?.condition).toBe('service_completed_successfully');
+
+      const job = serviceNamed(project, 'authorization-server-db');
+      const mount = job.mounts.find((candidate) => candidate.type === 'bind');
+      expect(job.raw.command).toEqual(['bash', mount?.target]);
+      expect(existsSync(repoPath(mount?.source ?? '')), `${mount?.source} is missing`).toBe(true);
+      expect(job.environment.PGHOST).toBe(url.hostname);
+
+      // One password setting reaches both the role the job creates and the URL the server connects with.
+      const custom = loadCompose({ AUTHORIZATION_SERVER_DB_PASSWORD: 'as-db-secret', DB_PASSWORD: 'db-secret' });
+      expect(new URL(serviceNamed(custom, 'authorization-server').environment.DATABASE_URL ?? '').password).toBe('as-db-secret');
+      expect(serviceNamed(custom, 'authorization-server-db').environment.AUTHORIZATION_SERVER_DB_PASSWORD).toBe('as-db-secret');
+      expect(serviceNamed(custom, 'authorization-server-db').environment.PGPASSWORD).toBe('db-secret');
+    });
+
+    it('gives every authorization server replica the same cookie keys', () => {
+      const keys = serviceNamed(loadCompose({ COOKIE_KEYS: 'k'.repeat(40) }), 'authorization-server').environment.COOKIE_KEYS;
+      expect(keys).toBe('k'.repeat(40));
+    });
   });
 
   it('publishes ports only for Kong: HTTPS on 443 and HTTP on 80', () => {
