@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
 import { loadKongConfig } from '../local/gateway/config.ts';
-import { REPO_ROOT } from '../local/launcher/topology.ts';
+import { KONG_CONFIG_PATH } from '../local/topology/index.ts';
 import { startBareProxy } from './bare-proxy-process.ts';
 import { startLaunchedProfile, type LaunchedProfile } from './launched-profile.ts';
 import { measurePath, ROLE_LABELS, type ProcessMap, type Role } from './measure.ts';
@@ -17,7 +16,7 @@ const progress = (message: string) => process.stderr.write(`  ${message}\n`);
 
 /** The MCP route's phantom-token cache lifetime in kong.yml: the gateway introspects a token at most once per this many seconds. */
 function gatewayCacheSeconds(): number | undefined {
-  const config = loadKongConfig(resolve(REPO_ROOT, 'kong/kong.yml'));
+  const config = loadKongConfig(KONG_CONFIG_PATH);
   for (const route of config.routes) {
     if (!route.hosts.includes('mcp.demo.example')) continue;
     for (const plugin of route.plugins) if (plugin.name === 'phantom-token') return plugin.config.token_cache_seconds;

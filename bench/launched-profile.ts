@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { assertPortsFree, pickFreePorts } from '../local/launcher/ports.ts';
-import type { Endpoints } from '../local/launcher/topology.ts';
-import { PORT_NAMES, REPLICA_PORT_STEP, REPO_ROOT } from '../local/topology/settings.ts';
+import { PORT_NAMES, REPLICA_PORT_STEP, REPO_ROOT, type Endpoints } from '../local/topology/index.ts';
 import { childProcesses } from './proc.ts';
 
 const LAUNCHER = resolve(REPO_ROOT, 'local/launcher/main.ts');

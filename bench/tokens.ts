@@ -1,5 +1,5 @@
 import { connectWithSignIn } from '../test/e2e/support/mcp-session.ts';
-import type { Endpoints } from '../local/launcher/topology.ts';
+import type { Endpoints } from '../local/topology/index.ts';
 
 /** Demo value: the launcher's default secret for its static clients, unless the environment sets another. */
 const DEMO_SECRET = 'Password1';
