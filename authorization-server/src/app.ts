@@ -36,6 +36,8 @@ export interface AuthorizationServer {
 
 export interface AuthorizationServerOptions {
   logger?: Logger;
+  /** Opens the store; default: the one the settings name (openModelStorage). Benchmarks pass a measuring wrapper. */
+  openStorage?: (settings: Settings) => Promise<ModelStorage>;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -51,7 +53,7 @@ export async function createAuthorizationServer(settings: Settings, options: Aut
   const users = loadUserDirectory(settings.USERS_FILE);
   const staticClients = loadStaticClients(settings.CLIENTS_FILE, settings);
   if (!settings.DATABASE_URL) mkdirSync(settings.DATA_DIR, { recursive: true });
-  const storage = await openModelStorage(settings);
+  const storage = await (options.openStorage ?? openModelStorage)(settings);
   // Key files of an older single-node version are taken over by its SQLite store.
   const legacyFile = (name: string) => (settings.DATABASE_URL ? undefined : join(settings.DATA_DIR, name));
   const signingKeys = await loadSigningKeys(storage.shared, { legacyFile: legacyFile('signing-keys.json') });

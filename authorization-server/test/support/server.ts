@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '@mcp-demo/service-kit';
-import { createAuthorizationServer, type AuthorizationServer } from '../../src/app.ts';
+import { createAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from '../../src/app.ts';
 import { loadSettings, type Settings } from '../../src/config.ts';
 
 export const GATEWAY_SECRET = 'gateway-test-secret';
@@ -32,6 +32,7 @@ export interface StartOptions {
   port?: number;
   /** Where the server logs (default: nowhere). */
   logger?: Logger;
+  openStorage?: AuthorizationServerOptions['openStorage'];
 }
 
 function listenOn(server: Server, port: number): Promise<number> {
@@ -62,7 +63,10 @@ export async function startAuthorizationServer(options: StartOptions = {}): Prom
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const server = await createAuthorizationServer(settings, { logger: options.logger ?? createLogger('authorization-server-test', 'silent') });
+  const server = await createAuthorizationServer(settings, {
+    logger: options.logger ?? createLogger('authorization-server-test', 'silent'),
+    ...(options.openStorage ? { openStorage: options.openStorage } : {}),
+  });
   http.on('request', server.app);
 
   const stop = async () => {
