@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import packageJson from '../../package.json' with { type: 'json' };
 import { SERVICE_NAME } from '../config.ts';
 import type { ToolContext } from './tools/context.ts';
@@ -14,6 +15,16 @@ import { registerPlaceOrder } from './tools/place-order.ts';
 export const LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'public' } as const;
 
 /**
+ * One JSON Schema validator for every per-request server. The SDK (2.4.0)
+ * builds its Ajv engines lazily, on the first schema it validates, so a
+ * validator per server would cost nothing until a feature validates JSON
+ * Schema (elicitation results); sharing one makes sure its compiled schemas
+ * are kept for the life of the process whenever that happens. It holds
+ * compiled schemas only, nothing of a request.
+ */
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
+/**
  * A new McpServer per HTTP request, in both protocol eras: the server keeps
  * no session, so nothing of one client's request (its token above all) can
  * leak into another's.
@@ -26,6 +37,7 @@ export function createMcpServer(context: ToolContext): McpServer {
       capabilities: { tools: { listChanged: false } },
       instructions: 'Read-only access to financial stock prices. Results are limited to what the signed-in user may see.',
       cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
+      jsonSchemaValidator,
     },
   );
   registerFetchStockPrices(server, context);
