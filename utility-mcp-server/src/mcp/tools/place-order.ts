@@ -26,6 +26,14 @@ export const requireTradeScope: ScopeChallengeHandler = ({ authInfo }) => {
   return { scopes: [READ_SCOPE, TRADE_SCOPE], errorDescription: INSUFFICIENT_SCOPE_MESSAGE };
 };
 
+/** Built once: a server is made per request, and a zod schema costs far more to build than to use. */
+const inputSchema = z.object({
+  id: stockId,
+  side: z.enum(['buy', 'sell']).describe('"buy" or "sell"'),
+  quantity: z.int().min(1).max(MAX_ORDER_QUANTITY).describe('How many shares, a whole number from 1'),
+  limitPrice: z.number().positive().optional().describe('The highest (buy) or lowest (sell) price per share; a market order without it'),
+});
+
 export function registerPlaceOrder(server: McpServer, context: ToolContext): void {
   server.registerTool(
     PLACE_ORDER,
@@ -33,12 +41,7 @@ export function registerPlaceOrder(server: McpServer, context: ToolContext): voi
       title: 'Place a stock order',
       description:
         'Places an order to buy or sell a quantity of one stock for the signed-in user. Needs the stocks/trade scope; the stocks API decides whether the client may trade at all.',
-      inputSchema: z.object({
-        id: stockId,
-        side: z.enum(['buy', 'sell']).describe('"buy" or "sell"'),
-        quantity: z.int().min(1).max(MAX_ORDER_QUANTITY).describe('How many shares, a whole number from 1'),
-        limitPrice: z.number().positive().optional().describe('The highest (buy) or lowest (sell) price per share; a market order without it'),
-      }),
+      inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       scopeChallenge: requireTradeScope,
     },
