@@ -1,40 +1,18 @@
-// Static checks of the customised Velocity templates and their messages.
+// The customised Velocity templates, rendered, and their messages.
 import { describe, expect, it } from 'vitest';
 import { readText } from './support/curity-config.ts';
+import { javaMap, javaString, MESSAGE_FILES, messageKeys, renderTemplate } from './support/render-template.ts';
 
 const usernamePage = 'templates/overrides/authenticator/email/enter-username/index.vm';
 const consentPage = 'templates/template-areas/mcp-client/views/oauth/consent.vm';
-
-/** Where each message key prefix is defined: the folder path of a messages file becomes the key's prefix. */
-const messageFiles: Array<[prefix: string, file: string]> = [
-  ['authenticator.email.', 'templates/messages/overrides/en/authenticator/email/messages'],
-  ['views.oauth.', 'templates/messages/template-areas/mcp-client/en/views/oauth/messages'],
-];
 
 /** The template without Velocity comments (## to end of line, #* ... *#). */
 function code(template: string): string {
   return template.replace(/#\*[\s\S]*?\*#/g, '').replace(/##.*$/gm, '');
 }
 
-function messageKeys(file: string): Map<string, string> {
-  const keys = new Map<string, string>();
-  for (const line of readText(file).split('\n')) {
-    const match = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(line);
-    if (match) {
-      keys.set(match[1] as string, match[2] as string);
-    }
-  }
-  return keys;
-}
-
 describe.each([usernamePage, consentPage])('%s', (path) => {
   const template = code(readText(path));
-
-  it('closes every block it opens', () => {
-    const opened = template.match(/#(if|foreach|define|macro)\s*\(/g) ?? [];
-    const closed = template.match(/#end\b/g) ?? [];
-    expect(closed.length).toBe(opened.length);
-  });
 
   it('renders inside the default layout', () => {
     expect(template).toContain('#parse("layouts/default")');
@@ -46,7 +24,7 @@ describe.each([usernamePage, consentPage])('%s', (path) => {
       .filter((key) => key.includes('.mcp-'));
     expect(added.length).toBeGreaterThan(0);
     for (const key of added) {
-      const file = messageFiles.find(([prefix]) => key.startsWith(prefix));
+      const file = MESSAGE_FILES.find(([prefix]) => key.startsWith(prefix));
       expect(file, key).toBeDefined();
       const [prefix, messages] = file as [string, string];
       expect(messageKeys(messages).has(key.slice(prefix.length)), key).toBe(true);
@@ -61,27 +39,35 @@ describe('username page of the e-mail authenticator', () => {
     expect(template).toContain('$_requestingOAuthClient.properties.name');
   });
 
-  it('HTML-encodes that name, which the client chose itself', () => {
-    const uses = [...template.matchAll(/\$!?\{?requestingClientName\}?/g)];
-    const encoded = template.match(/\$_tr\.encodeHtml\(\$requestingClientName\)/g) ?? [];
-    // One use in the #set, one in the #if, the rest only inside encodeHtml.
-    expect(uses.length - 2).toBe(encoded.length);
-    expect(encoded.length).toBeGreaterThan(0);
-    expect(template).not.toMatch(/\$!?\{?_requestingOAuthClient\.properties\.name\}?\s*</);
+  const page = (context: Record<string, unknown>) => renderTemplate(usernamePage, context);
+  const wording = messageKeys('templates/messages/overrides/en/authenticator/email/messages');
+
+  it('renders the whole form, and names the client with the HTML its chosen name contains escaped', () => {
+    const html = page({ _requestingOAuthClient: { id: 'dcr-client-1', properties: { name: '<img src=x onerror=alert(1)> "Agent"' } } });
+    expect(html).toMatch(/<form method="post">[\s\S]*<input type="text" id="userName" name="userName"[\s\S]*<button type="submit"[\s\S]*<\/form>/);
+    expect(html).toContain('<strong>&lt;img src=x onerror=alert(1)&gt; &quot;Agent&quot;</strong>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain(wording.get('enter-username.view.mcp-unverified-name'));
+    expect(html).toContain(wording.get('enter-username.view.mcp-requesting'));
+  });
+
+  it('names no client when none is known, and keeps the address typed before, escaped', () => {
+    const html = page({ _postBack: { userName: 'john"><script>@demo.example' } });
+    expect(html).not.toContain('id="requestingClient"');
+    expect(html).toContain('value="john&quot;&gt;&lt;script&gt;@demo.example"');
+    expect(html).not.toContain('<script>');
   });
 
   it('names a client described by a client ID metadata document by the host of its client ID, HTML-encoded', () => {
-    expect(template).toContain("#elseif ($_requestingOAuthClient && $_requestingOAuthClient.id.startsWith('https://'))");
-    const host = /#set \(\$requestingClientHost = \$_requestingOAuthClient\.id\.replaceAll\('([^']+)', '\$1'\)\)/.exec(template)?.[1];
-    expect(host).toBeDefined();
-    // Java's replaceAll and JavaScript agree on this pattern.
-    const pattern = new RegExp(host ?? '');
-    expect('https://www.client.example/console-client.json'.replace(pattern, '$1')).toBe('www.client.example');
-    expect('https://www.client.example:8443/a?b#c'.replace(pattern, '$1')).toBe('www.client.example');
-    const uses = [...template.matchAll(/\$!?\{?requestingClientHost\}?/g)];
-    const encoded = template.match(/\$_tr\.encodeHtml\(\$requestingClientHost\)/g) ?? [];
-    expect(uses.length - 2).toBe(encoded.length);
-    expect(encoded.length).toBe(1);
+    // Such a client has no stored name; its id is the document's URL (a Java string in Curity).
+    const named = (id: string) => page({ _requestingOAuthClient: { id: javaString(id), properties: {} } });
+    for (const id of ['https://www.client.example/console-client.json', 'https://www.client.example:8443/a?b#c']) {
+      const html = named(id);
+      expect(html, id).toMatch(new RegExp(`${wording.get('enter-username.view.mcp-requesting-host')}\\s*<strong>www\\.client\\.example</strong>`));
+    }
+    expect(named('https://a&b.example/c.json')).toContain('<strong>a&amp;b.example</strong>');
+    // Not a document URL: nothing is named rather than an unverified id.
+    expect(named('some-client-id')).not.toContain('id="requestingClient"');
   });
 
   it('introduces the name as one the application chose itself, not a verified one', () => {
@@ -99,34 +85,49 @@ describe('username page of the e-mail authenticator', () => {
 });
 
 describe('consent page of the mcp-client template area', () => {
-  const template = code(readText(consentPage));
   const wording = messageKeys('templates/messages/template-areas/mcp-client/en/views/oauth/messages');
+  const entries: Array<[string, { value: string }]> = [
+    ['claim.region', { value: 'Europe <b>' }],
+    ['claim.client_type', { value: 'mcp' }],
+    ['claim.client_assurance_level', { value: '1' }],
+    ['scope.stocks/read', { value: 'stocks/read' }],
+  ];
+  const render = () => renderTemplate(consentPage, {
+    _client: javaMap([['name', 'Agent <i>X</i>']]),
+    _consentEntries: javaMap(entries),
+    _authenticatedSubject: 'jane.test@demo.example',
+    _state: 's"1',
+    _target: '/consent',
+  });
+  const listItems = (html: string) => [...html.matchAll(/<li\b[^>]*>([\s\S]*?)<\/li>/g)].map((match) => (match[1] ?? '').replace(/\s+/g, ' ').trim());
 
-  it('hides client_type and client_assurance_level', () => {
-    expect(template).toMatch(/#set \(\$hiddenClaims = \["client_type", "client_assurance_level"\]\)/);
+  it('shows, as a list, the scope in plain words and the region with its value, escaped, and nothing else', () => {
+    const html = render();
+    expect(listItems(html)).toEqual([
+      wording.get('consent.mcp-stocks-read'),
+      `${wording.get('consent.mcp-region')} <strong>Europe &lt;b&gt;</strong>`,
+    ]);
+    expect(html).toContain('<h1 id="clientName">Agent &lt;i&gt;X&lt;/i&gt;</h1>');
+    // Only the hidden inputs name them; no text the user reads does.
+    const visibleText = html.replace(/<[^>]*>/g, ' ');
+    for (const hidden of ['client_type', 'client_assurance_level', 'mcp']) expect(visibleText).not.toContain(hidden);
   });
 
-  it('shows the region and its value', () => {
-    expect(template).toContain('$entry.key.contains("region")');
-    expect(template).toContain('#message("views.oauth.consent.mcp-region")');
-    expect(template).toMatch(/encodeHtml\("\$!entry\.value\.value"\)/);
+  it('grants every entry, shown or not, and posts the state, escaped', () => {
+    const html = render();
+    for (const [key] of entries) expect(html).toContain(`<input type="hidden" name="consent.${key}" value="on">`);
+    expect(html).toContain('<input type="hidden" name="state" value="s&quot;1">');
+    expect(html).toContain('action="/consent"');
   });
 
   it('describes stocks/read in plain words', () => {
-    expect(template).toContain('#message("views.oauth.consent.mcp-stocks-read")');
     expect(wording.get('consent.mcp-stocks-read')).toMatch(/read/i);
     expect(wording.get('consent.mcp-stocks-read')).not.toContain('stocks/read');
   });
 
-  it('still grants every entry, shown or not, so the API receives the hidden claims', () => {
-    const loop = /#foreach \(\$entry in \$_consentEntries\.entrySet\(\)\)([\s\S]*)#end\s*<\/ul>/.exec(template)?.[1] ?? '';
-    expect(loop).toMatch(/<input type="hidden" name="\$_tr\.encodeHtmlAttribute\(\$parameterName\)" value="on">/);
-    expect(template).toContain('#set ($parameterName = "consent.$entry.key")');
-  });
-
-  it('posts the state and offers Allow and Cancel', () => {
-    expect(template).toContain('name="state"');
-    expect(template).toContain('name="submit_consent"');
-    expect(template).toContain('name="cancel_consent"');
+  it('offers Allow and Cancel', () => {
+    const html = render();
+    expect(html).toMatch(new RegExp(`<input type="submit" name="submit_consent"[^>]*value='${wording.get('consent.mcp-allow')}'>`));
+    expect(html).toMatch(new RegExp(`<input type="submit" name="cancel_consent"[^>]*value='${wording.get('consent.mcp-cancel')}'>`));
   });
 });
