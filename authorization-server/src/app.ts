@@ -48,12 +48,16 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
  */
 export async function createAuthorizationServer(settings: Settings, options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
   const logger = options.logger ?? createLogger(SERVICE_NAME, settings.LOG_LEVEL);
+  const openStore = (named: Settings) =>
+    openModelStorage(named, {
+      onConnectionError: (error) => logger.warn(errorFields(error), 'a database connection broke; the pool replaces it'),
+    });
   const issuer = issuerOf(settings);
 
   const users = loadUserDirectory(settings.USERS_FILE);
   const staticClients = loadStaticClients(settings.CLIENTS_FILE, settings);
   if (!settings.DATABASE_URL) mkdirSync(settings.DATA_DIR, { recursive: true });
-  const storage = await (options.openStorage ?? openModelStorage)(settings);
+  const storage = await (options.openStorage ?? openStore)(settings);
   // Key files of an older single-node version are taken over by its SQLite store.
   const legacyFile = (name: string) => (settings.DATABASE_URL ? undefined : join(settings.DATA_DIR, name));
   const signingKeys = await loadSigningKeys(storage.shared, { legacyFile: legacyFile('signing-keys.json') });

@@ -212,24 +212,31 @@ describe.each([
     const before = await loadSigningKeys(store.shared, { now });
     const activatesAt = now + 3600_000;
     const kid = await rotateSigningKey(store.shared, activatesAt, now);
+    await expect(rotateSigningKey(store.shared, activatesAt + 1, now + 1)).rejects.toThrow(/already waiting for its activation/);
+    await expect(rotateSigningKey(store.shared, now, now)).rejects.toThrow(/must activate later than now/);
 
     // A node started before the activation publishes the new key but still signs with the old.
     const waiting = await loadSigningKeys(store.shared, { now: now + 1 });
     expect(waiting.kid).toBe(before.kid);
     expect(waiting.publicJwks.keys.map((key) => key.kid)).toEqual([before.kid, kid]);
 
-    // After it: signs with the new key, still publishes the old one.
+    // After it: signs with the new key, still publishes the old one, however long it runs.
     const after = await loadSigningKeys(store.shared, { now: activatesAt + 1 });
     expect(after.kid).toBe(kid);
     expect(after.privateJwks.keys[0]?.kid).toBe(kid);
     expect(after.publicJwks.keys.map((key) => key.kid)).toEqual([kid, before.kid]);
+    const muchLater = activatesAt + 10 * REPLACED_KEY_PUBLISHED_MS;
+    expect((await loadSigningKeys(store.shared, { now: muchLater })).publicJwks.keys.map((key) => key.kid)).toEqual([kid, before.kid]);
 
-    // Once what the old key signed has expired, it is no longer published, and the next rotation drops it.
-    const later = activatesAt + REPLACED_KEY_PUBLISHED_MS + 1;
-    expect((await loadSigningKeys(store.shared, { now: later })).publicJwks.keys.map((key) => key.kid)).toEqual([kid]);
-    const third = await rotateSigningKey(store.shared, later + 60_000, later);
-    const stored = JSON.parse((await store.shared.get('signing-keys')) as string) as { keys: { jwk: { kid: string } }[] };
-    expect(stored.keys.map((key) => key.jwk.kid)).toEqual([kid, third]);
+    // A rotation soon after the activation keeps the old key; one after what it signed expired drops it.
+    const soon = activatesAt + 60_000;
+    const third = await rotateSigningKey(store.shared, soon + 60_000, soon);
+    const storedKids = async () =>
+      (JSON.parse((await store.shared.get('signing-keys')) as string) as { keys: { jwk: { kid: string } }[] }).keys.map((key) => key.jwk.kid);
+    expect(await storedKids()).toEqual([before.kid, kid, third]);
+    const late = soon + 60_000 + REPLACED_KEY_PUBLISHED_MS + 1;
+    const fourth = await rotateSigningKey(store.shared, late + 60_000, late);
+    expect(await storedKids()).toEqual([third, fourth]);
   });
 
   it('checks a one-time password once, locks after five wrong codes and expires', async () => {

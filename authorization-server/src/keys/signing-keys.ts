@@ -67,11 +67,11 @@ function activeKey(set: StoredKeySet, now: number): StoredKey {
 }
 
 /**
- * Keys to publish: the active one, those waiting for their activation (so
- * that every node already trusts a key before any node signs with it), and
- * replaced ones until what they signed has expired.
+ * Keys a rotation at `now` keeps: the active one, and replaced ones until
+ * what they signed has expired. Nodes publish every stored key, so only a
+ * rotation, never one node's clock, stops a key being published.
  */
-function publishedKeys(set: StoredKeySet, now: number): StoredKey[] {
+function keysWorthKeeping(set: StoredKeySet, now: number): StoredKey[] {
   const active = activeKey(set, now);
   return set.keys.filter((key) => {
     if (key === active || key.activatesAt > now) return true;
@@ -99,11 +99,19 @@ export interface LoadSigningKeysOptions {
  * to start generates the first key; every other node reads it (the store
  * keeps the first write), so a token signed by one node verifies on all.
  *
- * Rotation (rotateSigningKey) adds a key that activates later. A node reads
- * the set when it starts: it publishes the new key at once and signs with
- * it from its first start after the activation time. Restart every node
- * between rotating and the activation, and no node ever signs with a key
- * another node does not publish.
+ * A node publishes every stored key and signs with the newest key whose
+ * activation time had come when it started. Rotation (rotateSigningKey)
+ * adds a key that activates later:
+ *
+ *   1. rotate, with an activation time later than a rolling restart takes;
+ *   2. restart every node before that time: all now publish the new key,
+ *      none signs with it yet;
+ *   3. restart every node after that time: all sign with the new key, and
+ *      still publish the old one, so tokens it signed keep verifying;
+ *   4. the next rotation, at least REPLACED_KEY_PUBLISHED_MS after step 3,
+ *      drops the old key.
+ *
+ * No node ever signs with a key that another node does not publish.
  */
 export async function loadSigningKeys(shared: SharedValues, options: LoadSigningKeysOptions = {}): Promise<SigningKeys> {
   const now = options.now ?? Date.now();
@@ -116,7 +124,7 @@ export async function loadSigningKeys(shared: SharedValues, options: LoadSigning
   const active = activeKey(set, now);
   const complete = async (jwk: JWK): Promise<JWK> => ({ ...jwk, kid: jwk.kid ?? (await calculateJwkThumbprint(jwk)), alg: SIGNING_ALGORITHM, use: 'sig' });
   const signing = await complete(active.jwk);
-  const others = await Promise.all(publishedKeys(set, now).filter((key) => key !== active).map((key) => complete(key.jwk)));
+  const others = await Promise.all(set.keys.filter((key) => key !== active).map((key) => complete(key.jwk)));
   const privateKey = (await importJWK(signing, SIGNING_ALGORITHM)) as CryptoKey;
   return {
     privateJwks: { keys: [signing, ...others] },
@@ -127,17 +135,22 @@ export async function loadSigningKeys(shared: SharedValues, options: LoadSigning
 }
 
 /**
- * Adds a new signing key that activates at `activatesAt` and drops keys no
- * longer published. Safe while nodes run: a write that lost a race with
- * another rotation is retried on the newer set. Returns the new key's id.
+ * Adds a new signing key that activates at `activatesAt` and drops keys
+ * replaced long enough ago that nothing they signed is still valid. Refuses
+ * while an earlier rotation is still waiting for its activation. Safe while
+ * nodes run: a write that lost a race with another rotation is retried on
+ * the newer set. Returns the new key's id.
  */
 export async function rotateSigningKey(shared: SharedValues, activatesAt: number, now = Date.now()): Promise<string> {
+  if (activatesAt <= now) throw new Error('the new key must activate later than now, after every node has restarted');
   const jwk = await generateSigningJwk();
   await loadSigningKeys(shared, { now });
   for (;;) {
     const stored = (await shared.get(SIGNING_KEYS_NAME)) as string;
     const set = parseKeySet(stored);
-    const keys = [...publishedKeys(set, now), { jwk, activatesAt }];
+    const pending = set.keys.find((key) => key.activatesAt > now);
+    if (pending) throw new Error(`a rotation is already waiting for its activation at ${new Date(pending.activatesAt).toISOString()}`);
+    const keys = [...keysWorthKeeping(set, now), { jwk, activatesAt }];
     if (await shared.replace(SIGNING_KEYS_NAME, stored, JSON.stringify({ keys }))) return jwk.kid as string;
   }
 }

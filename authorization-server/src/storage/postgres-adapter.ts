@@ -68,6 +68,8 @@ const LIVE = '(expires_at IS NULL OR expires_at > $3)';
 export interface PostgresStorageOptions {
   /** Connections per node. */
   maxConnections?: number;
+  /** Told when an idle connection breaks (database restart, failover); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
 async function migrate(pool: pg.Pool): Promise<void> {
@@ -104,7 +106,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
 export async function openPostgresStorage(connectionString: string, options: PostgresStorageOptions = {}): Promise<ModelStorage> {
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, idleTimeoutMillis: 30_000 });
   // An idle connection the server drops (restart, failover) must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  pool.on('error', (error) => options.onConnectionError?.(error));
   try {
     await migrate(pool);
   } catch (error) {

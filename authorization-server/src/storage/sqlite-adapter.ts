@@ -96,7 +96,7 @@ export function openSqliteStorage(file: string): ModelStorage {
     find: db.prepare(`SELECT payload FROM oidc_models WHERE model = ? AND id = ? AND ${live}`),
     findByUid: db.prepare(`SELECT payload FROM oidc_models WHERE model = ? AND uid = ? AND ${live}`),
     findByUserCode: db.prepare(`SELECT payload FROM oidc_models WHERE model = ? AND user_code = ? AND ${live}`),
-    setPayload: db.prepare('UPDATE oidc_models SET payload = ? WHERE model = ? AND id = ?'),
+    consume: db.prepare(`UPDATE oidc_models SET payload = json_set(payload, '$.consumed', ?) WHERE model = ? AND id = ? AND ${live}`),
     destroy: db.prepare('DELETE FROM oidc_models WHERE model = ? AND id = ?'),
     keep: db.prepare('UPDATE oidc_models SET expires_at = NULL WHERE model = ? AND id = ?'),
     revokeByGrantId: db.prepare('DELETE FROM oidc_models WHERE grant_id = ?'),
@@ -133,12 +133,8 @@ export function openSqliteStorage(file: string): ModelStorage {
       return parse(statements.findByUserCode.get(model, userCode, Date.now()));
     },
     async consume(id) {
-      // Read-modify-write is safe here: node:sqlite is synchronous, so no other
-      // request runs between the read and the write in this process.
-      const payload = parse(statements.find.get(model, id, Date.now()));
-      if (!payload) return;
-      payload.consumed = Math.floor(Date.now() / 1000);
-      statements.setPayload.run(JSON.stringify(payload), model, id);
+      // One statement, as in PostgreSQL: no read-then-write, whoever else opened the file.
+      statements.consume.run(Math.floor(Date.now() / 1000), model, id, Date.now());
     },
     async destroy(id) {
       statements.destroy.run(model, id);
