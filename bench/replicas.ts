@@ -4,7 +4,7 @@ import { startLaunchedProfile, type LaunchedProfile } from './launched-profile.t
 import { median, measurePath, ROLE_LABELS, type PathRun, type Role } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import { cpuMs, findProcesses, hasEnvironmentVariable, treeCpuMs } from './proc.ts';
-import { fixed, table } from './report.ts';
+import { cpuCell, fixed, table } from './report.ts';
 import { introspectionRequest, signIn } from './tokens.ts';
 import { runWrk, type LoadResult } from './wrk.ts';
 
@@ -103,7 +103,7 @@ async function compareReplicas(options: BenchOptions, one: Deployment, two: Depl
       fixed(pick((run) => run.load.p50Ms)),
       fixed(pick((run) => run.load.p99Ms)),
       fixed(pick((run) => run.single.p50Ms)),
-      ...roles.map((role) => fixed(pick((run) => run.cpuMsPerRequest[role] ?? Number.NaN))),
+      ...roles.map((role) => cpuCell(pick((run) => run.cpuMsPerRequest[role] ?? Number.NaN))),
       String(rounds.reduce((sum, pair) => sum + (pair[side] as PathRun).load.failures + (pair[side] as PathRun).single.failures, 0)),
     ];
   });
@@ -111,10 +111,14 @@ async function compareReplicas(options: BenchOptions, one: Deployment, two: Depl
   if (replicaCounts[1] !== 2) {
     notes.push(`Note: the launcher started ${replicaCounts[1]} MCP server process(es) for MCP_SERVER_REPLICAS=2; this launcher does not run replicas, so both rows measure the same thing.`);
   }
+  const byRound = [0, 1].map((side) => [rows[side]?.[0] ?? '', ...rounds.map((pair) => fixed((pair[side] as PathRun).load.requestsPerSecond, 0))]);
   return [
     `tools/call through the gateway, ${options.connections} connections (CPU ms per request of each role, replicas summed):`,
     table(['deployment', 'req/s', 'x one', 'p50 ms', 'p99 ms', '1-conn p50 ms', ...roles.map((role) => `${ROLE_LABELS[role]} CPU`), 'failed'], rows),
     ...notes,
+    '',
+    'Throughput by round (req/s; "x one" is the median of the ratios within each round):',
+    table(['deployment', ...rounds.map((_, index) => `round ${index + 1}`)], byRound),
   ].join('\n');
 }
 
@@ -206,7 +210,7 @@ async function compareStores(options: BenchOptions, sqlite: Deployment, postgres
   const onPostgres = asPids.length > 0 && asPids.every((pid) => hasEnvironmentVariable(pid, 'DATABASE_URL'));
   return [
     ...(onPostgres ? [] : ['Note: the launcher did not give DATABASE_URL to the authorization server, so both rows measure SQLite.']),
-    `The authorization server's store: ${options.signIns} sign-ins per round (registration, e-mail code, consent, token), then introspection (Accept: application/jwt) at ${options.connections} connections:`,
+    `The authorization server's store: ${options.signIns} sign-in${options.signIns === 1 ? '' : 's'} per round (registration, e-mail code, consent, token), then introspection (Accept: application/jwt) at ${options.connections} connections:`,
     table(
       ['store', 'sign-in ms', 'AS CPU ms', 'DB CPU ms', 'CPU x SQLite', 'introspect req/s', 'p50 ms', 'AS CPU ms/req', 'DB CPU ms/req', 'CPU x SQLite', 'failed'],
       rows,

@@ -24,6 +24,9 @@ export function table(header: string[], rows: string[][]): string {
 
 export const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
+/** CPU ms per request; below 0.01 ms it is idle noise (timers, health checks), not work for the path. */
+export const cpuCell = (value: number) => (Number.isFinite(value) && value >= 0.01 ? fixed(value) : '-');
+
 /** A figure of a path in each round, then its median. */
 const across = (rounds: Round[], key: PathKey, pick: (run: PathRun, round: Round) => number) => median(rounds.map((round) => pick(round[key], round)));
 
@@ -43,11 +46,7 @@ export function hopTables(rounds: Round[]): string {
   ]);
   const cpuRows = PATH_KEYS.map((key) => [
     PATH_LABELS[key],
-    ...ROLES.map((role) => {
-      const value = across(rounds, key, (run) => run.cpuMsPerRequest[role] ?? Number.NaN);
-      // Below 0.01 ms per request is idle noise (timers, health checks), not work for this path.
-      return Number.isFinite(value) && value >= 0.01 ? fixed(value) : '-';
-    }),
+    ...ROLES.map((role) => cpuCell(across(rounds, key, (run) => run.cpuMsPerRequest[role] ?? Number.NaN))),
   ]);
   const byRound = PATH_KEYS.map((key) => [PATH_LABELS[key], ...rounds.map((round) => fixed(round[key].load.requestsPerSecond, 0))]);
   return [
