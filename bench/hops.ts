@@ -51,7 +51,7 @@ export function toolCallShape(url: string, token: string): RequestShape {
 
 /**
  * The per-hop benchmark: the local profile as launched, one signed-in
- * caller, four paths measured in every round, then one run at many
+ * caller, four paths measured in every round, then two runs at many
  * connections for memory, and the token work the whole run cost.
  */
 export async function runHops(options: BenchOptions): Promise<string> {

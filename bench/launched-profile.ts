@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { assertPortsFree, pickFreePorts } from '../local/launcher/ports.ts';
@@ -82,6 +82,7 @@ export async function startLaunchedProfile(env: Record<string, string> = {}, rep
     stdio: ['ignore', output, output],
     detached: true,
   });
+  closeSync(output);
   const pid = launcher.pid;
   if (pid === undefined) throw new Error('the launcher could not be started');
   let exited = false;
@@ -92,10 +93,15 @@ export async function startLaunchedProfile(env: Record<string, string> = {}, rep
     }),
   );
   const killGroup = () => {
-    if (!exited) process.kill(-pid, 'SIGKILL');
+    try {
+      if (!exited) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
   };
   process.once('exit', killGroup);
-  const launcherOutput = () => readFileSync(join(deployDir, 'launcher-output.txt'), 'utf8').trim().split('\n').slice(-20).join('\n');
+  const launcherOutput = () =>
+    `${readFileSync(join(deployDir, 'launcher-output.txt'), 'utf8').trim().split('\n').slice(-20).join('\n')}\n(the services' logs are in ${join(deployDir, 'logs')})`;
 
   const endpointsFile = join(deployDir, 'endpoints.json');
   const deadline = Date.now() + 180_000;
