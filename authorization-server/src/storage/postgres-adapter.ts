@@ -53,13 +53,15 @@ const MIGRATION_LOCK = 7_348_210_112;
 const NEW_COUNT = 'CASE WHEN attempt_counters.window_ends_at <= $2 THEN 1 ELSE attempt_counters.count + 1 END';
 const delayAfter = (count: string) =>
   `CASE WHEN ${count} <= $5 THEN 0 ELSE LEAST($7::bigint, $6::bigint << LEAST(${count} - $5 - 1, 30)::int) END`;
+/** 0 (at once) without a delay, so that a hit stamped a moment earlier by another node's clock is never refused. */
+const nextAllowedAfter = (count: string) => `CASE WHEN ${delayAfter(count)} = 0 THEN 0 ELSE $2::bigint + ${delayAfter(count)} END`;
 const HIT = `
   INSERT INTO attempt_counters AS attempt_counters (key, count, window_ends_at, next_allowed_at)
-  VALUES ($1, 1, $2::bigint + $3, $2::bigint + ${delayAfter('1')})
+  VALUES ($1, 1, $2::bigint + $3, ${nextAllowedAfter('1')})
   ON CONFLICT (key) DO UPDATE SET
     count = ${NEW_COUNT},
     window_ends_at = CASE WHEN attempt_counters.window_ends_at <= $2 THEN $2::bigint + $3 ELSE attempt_counters.window_ends_at END,
-    next_allowed_at = $2::bigint + ${delayAfter(`(${NEW_COUNT})`)}
+    next_allowed_at = ${nextAllowedAfter(`(${NEW_COUNT})`)}
   WHERE attempt_counters.window_ends_at <= $2 OR (attempt_counters.count < $4 AND attempt_counters.next_allowed_at <= $2)
   RETURNING count`;
 

@@ -50,13 +50,19 @@ const NEW_COUNT = 'CASE WHEN window_ends_at <= :now THEN 1 ELSE count + 1 END';
 const delayAfter = (count: string) =>
   `CASE WHEN ${count} <= :free THEN 0 ELSE min(:maxDelay, :baseDelay << min(${count} - :free - 1, 30)) END`;
 
+/**
+ * When the next count is allowed: 0 (at once) without a delay, so that a hit
+ * stamped a moment earlier by another node's clock is never refused.
+ */
+const nextAllowedAfter = (count: string) => `CASE WHEN ${delayAfter(count)} = 0 THEN 0 ELSE :now + ${delayAfter(count)} END`;
+
 const HIT = `
   INSERT INTO attempt_counters (key, count, window_ends_at, next_allowed_at)
-  VALUES (:key, 1, :now + :window, :now + ${delayAfter('1')})
+  VALUES (:key, 1, :now + :window, ${nextAllowedAfter('1')})
   ON CONFLICT (key) DO UPDATE SET
     count = ${NEW_COUNT},
     window_ends_at = CASE WHEN window_ends_at <= :now THEN :now + :window ELSE window_ends_at END,
-    next_allowed_at = :now + ${delayAfter(`(${NEW_COUNT})`)}
+    next_allowed_at = ${nextAllowedAfter(`(${NEW_COUNT})`)}
   WHERE window_ends_at <= :now OR (count < :limit AND next_allowed_at <= :now)
   RETURNING count`;
 
