@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchesLoopbackRedirect } from '../src/clients/loopback-redirects.ts';
 import { createCsrfTokens } from '../src/interactions/csrf.ts';
+import { loadCookieKeys } from '../src/keys/cookie-keys.ts';
+import { loadSigningKeys } from '../src/keys/signing-keys.ts';
 import type { ModelStorage } from '../src/storage/model-storage.ts';
 import { openSqliteStorage } from '../src/storage/sqlite-adapter.ts';
 import { escapeHtml, html, toHtmlString } from '../src/views/html.ts';
@@ -74,6 +76,25 @@ describe('sqlite storage files', () => {
     storage = openSqliteStorage(join(dir, 'store.sqlite'));
     return storage;
   };
+
+  it("takes over an older version's key files once, so a single node keeps its keys and sessions", async () => {
+    const store = open();
+    const signingFile = join(dir, 'signing-keys.json');
+    const cookieFile = join(dir, 'cookie-keys.json');
+    const scratch = openSqliteStorage(join(dir, 'scratch.sqlite'));
+    const generated = await loadSigningKeys(scratch.shared);
+    await scratch.close();
+    writeFileSync(signingFile, JSON.stringify({ keys: generated.privateJwks.keys }));
+    writeFileSync(cookieFile, JSON.stringify({ keys: ['a'.repeat(32), 'b'.repeat(32)] }));
+
+    expect((await loadSigningKeys(store.shared, { legacyFile: signingFile })).kid).toBe(generated.kid);
+    expect(await loadCookieKeys([], store.shared, cookieFile)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    // From then on the store holds them; the files are no longer read.
+    rmSync(signingFile);
+    writeFileSync(cookieFile, 'not json');
+    expect((await loadSigningKeys(store.shared, { legacyFile: signingFile })).kid).toBe(generated.kid);
+    expect(await loadCookieKeys([], store.shared, cookieFile)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+  });
 
   it('keeps the database and its -wal and -shm files readable by their owner only', async () => {
     const mode = (path: string) => statSync(path).mode & 0o777;
