@@ -3,15 +3,14 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Paths that may carry credentials. Tokens must never reach a log line, so
- * they are removed rather than masked: a masked prefix of a bearer token is
- * still a partial secret.
+ * Field names that carry credentials. Tokens must never reach a log line, so
+ * such fields are removed rather than masked (a masked prefix of a bearer
+ * token is still a partial secret), under any of these names in any letter
+ * case, at the top of a log object or nested up to SECRET_SEARCH_DEPTH levels
+ * (a request's headers, a form, a token response).
  */
-const SECRET_PATHS = [
+const SECRET_FIELDS = new Set([
   'authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  'request.headers.authorization',
   'token',
   'access_token',
   'refresh_token',
@@ -21,12 +20,42 @@ const SECRET_PATHS = [
   'code_verifier',
   'password',
   'otp',
-  '*.authorization',
-  '*.token',
-  '*.access_token',
-  '*.subject_token',
-  '*.client_secret',
-];
+]);
+const SECRET_SEARCH_DEPTH = 4;
+
+/**
+ * The value without secret fields. Objects and arrays are copied only along
+ * the way to a field that goes, so the usual log object (a few plain fields)
+ * is returned as it is after one look at its keys: this runs on every line,
+ * the access line of every request included. Objects that define their own
+ * JSON form (toJSON: dates, URLs) are left to it.
+ */
+export function withoutSecrets<Value>(value: Value, depth = 0): Value {
+  if (value === null || typeof value !== 'object' || depth > SECRET_SEARCH_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, index) => {
+      const cleaned = withoutSecrets(item, depth + 1);
+      if (cleaned !== item) (copy ??= [...value])[index] = cleaned;
+    });
+    return (copy ?? value) as Value;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    if (SECRET_FIELDS.has(key.toLowerCase())) {
+      copy ??= { ...record };
+      delete copy[key];
+      continue;
+    }
+    const inner = record[key];
+    if (inner === null || typeof inner !== 'object') continue;
+    const cleaned = withoutSecrets(inner, depth + 1);
+    if (cleaned !== inner) (copy ??= { ...record })[key] = cleaned;
+  }
+  return (copy ?? value) as Value;
+}
 
 /**
  * A pino logger with the project's redaction rules. Logs to stdout unless a
@@ -42,11 +71,19 @@ export function createLogger(name: string, level = 'info', output?: string | Des
   const options = {
     name,
     level,
-    redact: { paths: SECRET_PATHS, remove: true },
+    // Secrets go from every line's object here, and from child bindings below: pino's
+    // redact option, which did both, parses each of its paths again on every line.
+    formatters: { log: withoutSecrets },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return pino(options, destination);
+  const logger = pino(options, destination);
+  // Children are made from their parent's prototype chain, so this also serves children of children.
+  const child = logger.child;
+  logger.child = function childWithoutSecrets(this: Logger, bindings, childOptions) {
+    return child.call(this, withoutSecrets(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 /** JWTs (three dot-separated base64url runs) and long opaque tokens, as they might appear inside an error message. */

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, errorFields } from '../src/index.ts';
+import { withoutSecrets } from '../src/logger.ts';
 
 const JWT = 'eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJqb2huLmRvZUBkZW1vLmV4YW1wbGUifQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU';
 
@@ -41,6 +42,26 @@ describe('createLogger', () => {
     expect(text).not.toContain('eyJ');
     // Only the secrets go: the rest of the line survives.
     expect(out.lines()[1]).toMatchObject({ req: { headers: { accept: 'application/json' } }, msg: 'request headers', service: 'svc' });
+  });
+
+  it('removes credentials nested deeper, in arrays, under any letter case, and from child bindings', () => {
+    const out = capture();
+    const logger = createLogger('svc', 'info', out.stream);
+    logger.info({ upstream: { request: { headers: { Authorization: `Bearer ${JWT}` } } } }, 'three levels down');
+    logger.info({ exchanges: [{ Access_Token: JWT, status: 200 }] }, 'in an array');
+    logger.child({ session: { id_token: JWT } }).info('from a child');
+    const text = out.text();
+    expect(text).not.toContain('eyJ');
+    expect(out.lines()[0]).toMatchObject({ upstream: { request: { headers: {} } } });
+    expect(out.lines()[1]).toMatchObject({ exchanges: [{ status: 200 }] });
+  });
+
+  it('leaves an object without credentials as it is, and the caller\'s object untouched', () => {
+    const plain = { method: 'GET', path: '/stocks', status: 200, durationMs: 1.2, nested: { region: 'USA' } };
+    expect(withoutSecrets(plain)).toBe(plain);
+    const withToken = { status: 401, headers: { authorization: 'Bearer x', accept: 'text/html' } };
+    expect(withoutSecrets(withToken)).toEqual({ status: 401, headers: { accept: 'text/html' } });
+    expect(withToken.headers.authorization).toBe('Bearer x');
   });
 
   it('honours the level', () => {
