@@ -22,6 +22,8 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every answer under /stocks is no-store, so an ETag (a hash of each body) would never be used.
+  app.disable('etag');
   app.use(requestContext(deps.logger));
 
   app.get('/health', healthCheck());

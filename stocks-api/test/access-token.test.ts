@@ -17,6 +17,8 @@ describe('access token validation on GET /stocks', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('www-authenticate')).toBeNull();
     expect(response.headers.get('cache-control')).toBe('no-store');
+    // Nothing may cache the answer, so no ETag is computed for it.
+    expect(response.headers.get('etag')).toBeNull();
   });
 
   it.each<[string, () => Promise<string>, string]>([
