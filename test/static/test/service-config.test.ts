@@ -1,54 +1,39 @@
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '@mcp-demo/service-kit';
 import { loadCompose, type Service } from '../src/compose.ts';
 import { envOf, finalStage, lastInstruction, readDockerfile } from '../src/dockerfile.ts';
 import { repoPath } from '../src/repo.ts';
 
 /**
- * Every service built from this repository starts only when its one zod
- * schema accepts its environment. The container gets the Dockerfile's ENV
- * overlaid with the compose file's environment; this feeds exactly that to
- * the service's own configuration module, so a variable added to a schema
- * and forgotten in docker-compose.yml fails here, not at `docker compose up`.
+ * Every service reads its settings one way (packages/service-kit/README.md):
+ * its settings module exports `settingsSchema` (one zod object, the variables
+ * as keys), `type Settings` and `loadSettings(source = process.env)` built on
+ * service-kit's `loadConfig`, which names every bad variable in a
+ * ConfigurationError and treats a blank variable as unset.
+ *
+ * For the services built into images, the container's environment (the
+ * Dockerfile's ENV overlaid with docker-compose.yml's) is fed to that
+ * loader, so a variable added to a schema and forgotten in the compose file
+ * fails here, not at `docker compose up`.
  */
 
 type Environment = Record<string, string | undefined>;
-type Outcome = { ok: true } | { ok: false; problems: string[] };
-type Validate = (environment: Environment) => Outcome;
 
-interface SafeParser {
-  safeParse(input: unknown): { success: true } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+interface SettingsModule {
+  settingsSchema: { shape: Record<string, unknown> };
+  loadSettings: (source?: Environment) => Record<string, unknown>;
 }
 
-function isSafeParser(value: unknown): value is SafeParser {
-  return value !== null && typeof value === 'object' && typeof (value as { safeParse?: unknown }).safeParse === 'function';
-}
-
-/**
- * The service's exported schema when it has one; otherwise its exported
- * loader (loadSettings, readConfig, ...), which throws a ConfigurationError.
- */
-function validatorOf(module: Record<string, unknown>): Validate | undefined {
-  const schema = Object.values(module).find(isSafeParser);
-  if (schema) {
-    return (environment) => {
-      const result = schema.safeParse(environment);
-      if (result.success) return { ok: true };
-      return { ok: false, problems: result.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`) };
-    };
-  }
-  const loader = Object.entries(module).find(([name, value]) => typeof value === 'function' && /^(load|read)\w*(Config|Settings)$/.test(name))?.[1];
-  if (typeof loader !== 'function') return undefined;
-  return (environment) => {
-    try {
-      (loader as (environment: Environment) => unknown)(environment);
-      return { ok: true };
-    } catch (error) {
-      const problems = (error as { problems?: string[] }).problems;
-      return { ok: false, problems: problems ?? [error instanceof Error ? error.message : String(error)] };
-    }
-  };
+interface Checked {
+  /** Repository path of the settings module. */
+  module: string;
+  /** An environment the service starts with. */
+  environment: Environment;
+  /** Whether the service needs variables that have no default (an empty environment must then be refused). */
+  requiresVariables: boolean;
 }
 
 function containerEnvironment(service: Service): Environment {
@@ -58,24 +43,55 @@ function containerEnvironment(service: Service): Environment {
 }
 
 const built = loadCompose().services.filter((service) => service.build && service.name !== 'kong');
+const folderOf = (service: Service) => dirname((service.build as NonNullable<Service['build']>).dockerfile);
 
-describe.each(built.map((service) => [service.name, service] as const))('%s configuration in docker-compose.yml', (_name, service) => {
-  const folder = dirname((service.build as NonNullable<Service['build']>).dockerfile);
-  const configModule = repoPath(folder, 'src/config.ts');
+const MODULES: Checked[] = [
+  ...built.map((service) => ({ module: `${folderOf(service)}/src/config.ts`, environment: containerEnvironment(service), requiresVariables: true })),
+  // The launcher of the local profile: every setting has a default.
+  { module: 'local/topology/settings.ts', environment: {}, requiresVariables: false },
+];
 
-  // Never skipped: a service without src/config.ts fails here, since the import fails.
-  it(`is accepted by ${folder}/src/config.ts`, async () => {
-    const validate = validatorOf((await import(pathToFileURL(configModule).href)) as Record<string, unknown>);
-    expect(validate, `${folder}/src/config.ts exports neither a zod schema nor a load/read...Config function`).toBeDefined();
-    if (!validate) return;
+async function importSettings(module: string): Promise<SettingsModule> {
+  const loaded = (await import(pathToFileURL(repoPath('.', module)).href)) as Partial<SettingsModule>;
+  expect(typeof loaded.loadSettings, `${module} exports loadSettings`).toBe('function');
+  expect(typeof (loaded.settingsSchema as { safeParse?: unknown } | undefined)?.safeParse, `${module} exports settingsSchema, a zod schema`).toBe('function');
+  expect(typeof loaded.settingsSchema?.shape, `${module}'s settingsSchema is an object schema whose keys are the variables`).toBe('object');
+  return loaded as SettingsModule;
+}
 
-    // The check can fail: an empty environment lacks the required variables.
-    expect(validate({}).ok, `${folder}'s configuration accepts an empty environment, so this check proves nothing`).toBe(false);
+/** What loading gives: the settings, or the problems of the ConfigurationError. */
+function outcome(settings: SettingsModule, environment: Environment): { settings: Record<string, unknown> } | { problems: readonly string[] } {
+  try {
+    return { settings: settings.loadSettings(environment) };
+  } catch (error) {
+    expect(error, 'a bad environment is reported as a ConfigurationError').toBeInstanceOf(ConfigurationError);
+    return { problems: (error as ConfigurationError).problems };
+  }
+}
 
-    const outcome = validate(containerEnvironment(service));
-    expect(outcome.ok ? [] : outcome.problems, `${service.name} would not start with the environment docker-compose.yml gives it`).toEqual([]);
+describe.each(MODULES.map((entry) => [entry.module, entry] as const))('%s', (module, entry) => {
+  it('follows the convention: settingsSchema, type Settings, loadSettings(source = process.env) on loadConfig', async () => {
+    const settings = await importSettings(module);
+    // One optional parameter: the environment, process.env unless given.
+    expect(settings.loadSettings.length).toBe(0);
+    // A type has no runtime trace; the module's text is the only place to see it.
+    expect(readFileSync(repoPath('.', module), 'utf8')).toMatch(/^export type Settings = /m);
+    expect(outcome(settings, entry.environment)).toEqual({ settings: expect.any(Object) });
+    if (entry.requiresVariables) expect(outcome(settings, {}), 'an empty environment is refused').toEqual({ problems: expect.arrayContaining([expect.stringMatching(/is required but not set/)]) });
+    expect(outcome(settings, { ...entry.environment, LOG_LEVEL: 'loud' })).toEqual({ problems: [expect.stringMatching(/^LOG_LEVEL: /)] });
   });
 
+  it('treats every blank variable as unset', async () => {
+    const settings = await importSettings(module);
+    for (const variable of Object.keys(settings.settingsSchema.shape)) {
+      const without = { ...entry.environment };
+      delete without[variable];
+      expect(outcome(settings, { ...entry.environment, [variable]: '' }), `${variable}=`).toEqual(outcome(settings, without));
+    }
+  });
+});
+
+describe.each(built.map((service) => [service.name, service] as const))('%s in docker-compose.yml', (_name, service) => {
   it('listens on all interfaces of its container, on the port its image exposes and checks', () => {
     const environment = containerEnvironment(service);
     expect(environment.HOST).toBe('0.0.0.0');
