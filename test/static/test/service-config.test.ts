@@ -47,8 +47,9 @@ const folderOf = (service: Service) => dirname((service.build as NonNullable<Ser
 
 const MODULES: Checked[] = [
   ...built.map((service) => ({ module: `${folderOf(service)}/src/config.ts`, environment: containerEnvironment(service), requiresVariables: true })),
-  // The launcher of the local profile: every setting has a default.
+  // The launcher of the local profile and its gateway run alone: every setting has a default.
   { module: 'local/topology/settings.ts', environment: {}, requiresVariables: false },
+  { module: 'local/gateway/settings.ts', environment: {}, requiresVariables: false },
 ];
 
 async function importSettings(module: string): Promise<SettingsModule> {
