@@ -37,8 +37,7 @@ export const settingsSchema = z.object({
   TOKEN_ENDPOINT: env.url(),
   CLIENT_ID: env.text('mcp-server'),
   CLIENT_SECRET: env.secret(),
-  // A blank value is unset, as for every variable (service-kit has no enum helper).
-  CLIENT_AUTH_METHOD: z.preprocess((value) => (value === '' ? undefined : value), z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic')),
+  CLIENT_AUTH_METHOD: env.oneOf(CLIENT_AUTH_METHODS, 'client_secret_basic'),
   API_AUDIENCE: env.text('https://api.demo.example'),
   STOCKS_API_URL: env.baseUrl(),
   UPSTREAM_TIMEOUT_MS: env.integer(5_000, { min: 100, max: 120_000 }),

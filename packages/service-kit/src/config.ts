@@ -101,5 +101,8 @@ export const env = {
   /** A bounded whole number that is not a port or a duration in seconds: milliseconds, a cache size. */
   integer: (fallback: number, bounds: { min?: number; max?: number } = {}) =>
     wholeNumber(fallback, bounds.min ?? 0, bounds.max ?? Number.MAX_SAFE_INTEGER),
-  logLevel: () => z.preprocess(unsetWhenEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  /** One of a fixed set of words, `fallback` when unset. */
+  oneOf: <const Choice extends string>(choices: readonly [Choice, ...Choice[]], fallback: NoInfer<Choice>) =>
+    z.preprocess(unsetWhenEmpty, z.enum(choices, { error: `must be one of ${choices.join(', ')}` }).default(fallback)),
+  logLevel: () => env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 };

@@ -46,8 +46,9 @@ describe('loadConfig', () => {
       ENABLED: env.boolean(true),
       LIMIT: env.integer(100, { min: 1 }),
       LEVEL: env.logLevel(),
+      METHOD: env.oneOf(['basic', 'post'], 'basic'),
     });
-    const blank = { ISSUER: '', EXTRA: '', ENABLED: '', LIMIT: '', LEVEL: '' };
+    const blank = { ISSUER: '', EXTRA: '', ENABLED: '', LIMIT: '', LEVEL: '', METHOD: '' };
     let problems: readonly string[] = [];
     try {
       loadConfig('svc', all, blank);
@@ -61,7 +62,14 @@ describe('loadConfig', () => {
       ENABLED: true,
       LIMIT: 100,
       LEVEL: 'info',
+      METHOD: 'basic',
     });
+  });
+
+  it('names the choices of a one-of variable when given another word', () => {
+    const choice = z.object({ METHOD: env.oneOf(['client_secret_basic', 'client_secret_post'], 'client_secret_basic') });
+    expect(loadConfig('svc', choice, { METHOD: 'client_secret_post' })).toEqual({ METHOD: 'client_secret_post' });
+    expect(() => loadConfig('svc', choice, { METHOD: 'private_key_jwt' })).toThrow('METHOD: must be one of client_secret_basic, client_secret_post');
   });
 
   it.each<[string, Record<string, string>, string]>([
