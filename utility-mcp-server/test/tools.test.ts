@@ -19,15 +19,11 @@ const jane = { ...john, sub: 'jane.test@demo.example', region: 'Europe' };
 let issuer: TestIssuer;
 let api: StocksApiUnderTest;
 let server: RunningMcpServer;
-/** Every server started here, so the last test can read all their logs. */
+/** Every server started here, to close them all at the end. */
 const servers: RunningMcpServer[] = [];
-/** Every subject token handed to the MCP server. */
-const minted: string[] = [];
 
 async function mint(claims: Record<string, unknown> = john, options: MintOptions = {}): Promise<string> {
-  const token = await issuer.mint(claims, { audience: MCP_AUDIENCE, ...options });
-  minted.push(token);
-  return token;
+  return issuer.mint(claims, { audience: MCP_AUDIENCE, ...options });
 }
 
 async function start(overrides: Record<string, string> = {}): Promise<RunningMcpServer> {
@@ -155,7 +151,6 @@ describe('token exchange', () => {
     servers.push(strictServer);
     try {
       const token = await strictIssuer.mint(john, { audience: MCP_AUDIENCE });
-      minted.push(token);
       const result = await withClient(strictServer.url, token, (client) => callTool(client, 'fetch-stock-prices'));
       expect(result.isError).toBeFalsy();
       const encoded = strictIssuer.lastExchange?.authorization?.slice('Basic '.length) ?? '';
@@ -329,11 +324,39 @@ describe('failures become tool errors', () => {
 });
 
 describe('logs', () => {
-  it('never contain a token or the client secret', () => {
-    const lines = servers.flatMap((started) => started.logs);
-    expect(lines.length).toBeGreaterThan(50);
-    expect(lines.some((line) => line.includes('"tool call succeeded"'))).toBe(true);
-    const secrets = [...minted, ...api.receivedTokens, 'Password1', 'Pass:word/1%'];
+  it('never contain a token or the client secret, whatever happens to a call', async () => {
+    // Its own server and calls, so the check stands alone: success, an invalid id,
+    // a refused exchange, an API that rejects the exchanged token, and an expired token.
+    const logged = await start();
+    const token = await mint();
+    const expired = await mint(john, { expiresIn: -60 });
+    const receivedBefore = api.receivedTokens.length;
+    await withClient(logged.url, token, async (client) => {
+      await callTool(client, 'fetch-stock-prices');
+      await callTool(client, 'fetch-stock-price', { id: '../admin' });
+      api.mode = 'reject-tokens';
+      try {
+        await callTool(client, 'fetch-stock-prices');
+      } finally {
+        api.mode = 'ok';
+      }
+    });
+    const refusedToken = await mint();
+    await withClient(logged.url, refusedToken, async (client) => {
+      issuer.exchangeMode = 400;
+      try {
+        await callTool(client, 'fetch-stock-prices');
+      } finally {
+        issuer.exchangeMode = 'ok';
+      }
+    });
+    await expect(connectClient(logged.url, expired)).rejects.toMatchObject({ code: 401 });
+
+    const lines = logged.logs;
+    for (const message of ['tool call succeeded', 'tool call failed', 'token exchanged', 'access token rejected', 'request completed']) {
+      expect(lines.some((line) => line.includes(`"msg":"${message}"`)), message).toBe(true);
+    }
+    const secrets = [token, expired, refusedToken, ...api.receivedTokens.slice(receivedBefore), 'Password1'];
     for (const line of lines) {
       for (const secret of secrets) expect(line.includes(secret), `log line contains a secret: ${line.slice(0, 120)}`).toBe(false);
       // Any JWT (header starts with {"alg" or {"typ" / {"kid") begins with eyJ.
