@@ -28,7 +28,7 @@ export function loadConfig<Schema extends z.ZodType>(
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const variable = issue.path.map(String).join('.') || '(environment)';
-    const unset = (env[variable] ?? '') === '';
+    const unset = isBlank(env[variable] ?? '');
     const detail = issue.code === 'invalid_type' && unset ? 'is required but not set' : issue.message;
     return `${variable}: ${detail}`;
   });
@@ -36,12 +36,13 @@ export function loadConfig<Schema extends z.ZodType>(
 }
 
 /**
- * An empty variable (`PORT=`, or a line copied from an example file and left
- * blank) means "not set": the default applies, or a required variable is
+ * An empty or whitespace-only variable (`PORT=`, `PORT=" "`, or a line copied
+ * from an example file and left blank) means "not set": the default applies, or a required variable is
  * reported as missing, instead of the empty string becoming 0, false or an
  * invalid URL.
  */
-const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
+const isBlank = (value: unknown): boolean => typeof value === 'string' && value.trim() === '';
+const unsetWhenEmpty = (value: unknown) => (isBlank(value) ? undefined : value);
 
 const wholeNumber = (fallback: number, min: number, max: number) =>
   z.preprocess(

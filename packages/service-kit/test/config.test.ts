@@ -25,6 +25,10 @@ describe('loadConfig', () => {
     expect(loadConfig('svc', schema, { ISSUER: 'https://a.example', PORT: '', TIMEOUT: '' })).toMatchObject({ PORT: 3001, TIMEOUT: 5 });
   });
 
+  it('treats a whitespace-only variable as unset, not as port 0', () => {
+    expect(loadConfig('svc', schema, { ISSUER: 'https://a.example', PORT: '  ', TIMEOUT: '\t' })).toMatchObject({ PORT: 3001, TIMEOUT: 5 });
+  });
+
   it('names every bad or missing variable in one error', () => {
     let error: unknown;
     try {
