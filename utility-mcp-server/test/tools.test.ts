@@ -96,7 +96,7 @@ describe('MCP over Streamable HTTP with the SDK client', () => {
   it('fetch-stock-price reports a stock outside the user region as not found', async () => {
     const result = await withClient(server.url, await mint(), (client) => callTool(client, 'fetch-stock-price', { id: 'nordlicht-optics' }));
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe('No stock with id "nordlicht-optics" is available: No stock with this id is available to you');
+    expect(textOf(result)).toBe('No stock with id "nordlicht-optics" is available to you.');
   });
 
   it.each([['../admin'], ['a b'], [''], ['x'.repeat(65)]])('fetch-stock-price refuses the id %j before any exchange', async (id) => {

@@ -61,8 +61,9 @@ function interpret({ status, headers, text }: UpstreamAnswer, notFound: string):
     });
   }
   if (status === 404) {
-    const reason = apiMessage(body);
-    throw new UpstreamError('stock_not_found', `${notFound}${reason ? `: ${reason}` : '.'}`, { status });
+    // The API's own text says the same thing in other words; it goes to the
+    // log as detail rather than being appended to the caller's message.
+    throw new UpstreamError('stock_not_found', `${notFound}.`, { status, detail: apiMessage(body) });
   }
   if (status === 429 || status >= 500) throw unavailable(`http_${status}`, status);
   throw invalidResponse(status, `http_${status}`);
@@ -89,9 +90,9 @@ export function createStocksApiClient(baseUrl: string, timeoutMs: number): Stock
 
   return {
     listStocks: (accessToken) => get('/stocks', accessToken, 'The stocks API has no list of stocks at its configured address'),
-    getStock: (accessToken, id) => get(`/stocks/${encodeURIComponent(id)}`, accessToken, `No stock with id "${id}" is available`),
+    getStock: (accessToken, id) => get(`/stocks/${encodeURIComponent(id)}`, accessToken, `No stock with id "${id}" is available to you`),
     placeOrder: (accessToken, id, order) =>
-      send(`/stocks/${encodeURIComponent(id)}/orders`, accessToken, `No stock with id "${id}" is available`, {
+      send(`/stocks/${encodeURIComponent(id)}/orders`, accessToken, `No stock with id "${id}" is available to you`, {
         side: order.side,
         quantity: order.quantity,
         ...(order.limitPrice === undefined ? {} : { limitPrice: order.limitPrice }),
