@@ -16,6 +16,10 @@ export function protectedResourceMetadata(settings: MetadataSettings): Record<st
     resource: resourceOf(settings),
     resource_name: settings.RESOURCE_NAME,
     authorization_servers: [authorizationServerOf(settings)],
+    // Only the scope every call needs. MCP clients that find no scope in the
+    // challenge ask for all of scopes_supported, so listing stocks/trade here
+    // would have them request the trading scope at first sign-in; it is asked
+    // for by step-up (403 insufficient_scope) when place-order is called.
     scopes_supported: settings.REQUIRED_SCOPE.split(' ').filter(Boolean),
     bearer_methods_supported: ['header'],
   };

@@ -35,7 +35,7 @@ export function createMcpServer(context: ToolContext): McpServer {
     {
       // The tool list is fixed for the life of the process: no list_changed notifications will ever come.
       capabilities: { tools: { listChanged: false } },
-      instructions: 'Read-only access to financial stock prices. Results are limited to what the signed-in user may see.',
+      instructions: 'Financial stock prices, limited to what the signed-in user may see. Placing an order (place-order) needs the stocks/trade scope, asked for when the tool is called.',
       cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
       jsonSchemaValidator,
     },
