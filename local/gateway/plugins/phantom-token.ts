@@ -144,8 +144,6 @@ export function readIntrospection(response: IntrospectionResponse): Introspectio
 export function createPhantomToken({ config, introspect, cache = createTokenCache(), logger }: PhantomTokenOptions): PhantomToken {
   const caching = config.token_cache_seconds > 0;
   const authorizationHeader = basicCredentials(config.client_id, config.client_secret);
-  // Concurrent requests with the same uncached token share one introspection.
-  const pending = new Map<string, Promise<Introspection>>();
 
   const unauthorized = (): PhantomTokenOutcome => ({
     action: 'reject',
@@ -163,7 +161,8 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
     ),
   });
 
-  const introspectOnce = async (token: string, key: string, tokenRef: string, log: Logger | undefined): Promise<Introspection> => {
+  /** One introspection, and how long its JWT may be remembered (0: not at all). */
+  const introspectOnce = async (token: string, tokenRef: string, log: Logger | undefined): Promise<{ outcome: Introspection; ttlSeconds: number }> => {
     let result: Introspection;
     try {
       result = readIntrospection(
@@ -183,18 +182,16 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
     } catch (error) {
       const failure = error instanceof IntrospectionProtocolError ? 'failed' : 'unavailable';
       log?.error({ tokenRef, reason: error instanceof Error ? error.message : String(error) }, 'introspection request failed');
-      return { failure };
+      return { outcome: { failure }, ttlSeconds: 0 };
     }
     if ('jwt' in result) {
       // Never past the token's lifetime, which max-age tells.
       const ttl = result.maxAge === undefined ? config.token_cache_seconds : Math.min(config.token_cache_seconds, result.maxAge);
-      if (caching) cache.set(key, result.jwt, ttl);
-    } else if (result.failure === 'inactive') {
-      log?.info({ tokenRef }, 'introspection says the token is inactive');
-    } else {
-      log?.error({ tokenRef }, 'unexpected introspection response');
+      return { outcome: result, ttlSeconds: caching ? ttl : 0 };
     }
-    return result;
+    if (result.failure === 'inactive') log?.info({ tokenRef }, 'introspection says the token is inactive');
+    else log?.error({ tokenRef }, 'unexpected introspection response');
+    return { outcome: result, ttlSeconds: 0 };
   };
 
   /** A 400 or 403 when the request breaks a scope requirement; undefined lets it through. */
@@ -240,15 +237,9 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
       }
       const key = cacheKey(token);
       const tokenRef = key.slice('phantom:'.length, 'phantom:'.length + 12);
-      const cached = caching ? cache.get(key) : undefined;
-      if (cached !== undefined) return forward(request, cached, tokenRef, log);
-
-      let introspection = pending.get(key);
-      if (!introspection) {
-        introspection = introspectOnce(token, key, tokenRef, log).finally(() => pending.delete(key));
-        pending.set(key, introspection);
-      }
-      const result = await introspection;
+      // A remembered JWT, or the introspection already in flight for this
+      // token, or a new one: concurrent requests share one introspection.
+      const result = await cache.resolve(key, () => introspectOnce(token, tokenRef, log));
       if ('jwt' in result) return forward(request, result.jwt, tokenRef, log);
       if (result.failure === 'inactive') return unauthorized();
       if (result.failure === 'unavailable') {

@@ -15,7 +15,7 @@ export interface TokenCache {
    * answers: concurrent requests for the same key share one introspection,
    * a JWT is remembered for `ttlSeconds`, anything else only shared.
    */
-  resolve<Outcome extends { jwt?: string }>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>): Promise<Outcome | { jwt: string }>;
+  resolve<Outcome extends object>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>): Promise<Outcome | { jwt: string }>;
   readonly size: number;
 }
 
@@ -27,19 +27,24 @@ export interface TokenCacheOptions {
 
 export const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
 
+/** The JWT an outcome carries, if it is one that carries a JWT. */
+function jwtOf(outcome: object | undefined): string | undefined {
+  return outcome !== undefined && 'jwt' in outcome && typeof outcome.jwt === 'string' ? outcome.jwt : undefined;
+}
+
 export function createTokenCache({ maxEntries = DEFAULT_MAX_CACHE_ENTRIES, now = Date.now }: TokenCacheOptions = {}): TokenCache {
   // The keys handed in are digests already, so they are used as they are.
-  const cache = createHashedTokenCache<{ jwt?: string }>({ maxEntries, now, keyOf: (key) => key });
+  const cache = createHashedTokenCache<object>({ maxEntries, now, keyOf: (key) => key });
   const until = (ttlSeconds: number) => (ttlSeconds > 0 ? now() + ttlSeconds * 1000 : undefined);
 
   return {
-    get: (key) => cache.get(key)?.jwt,
+    get: (key) => jwtOf(cache.get(key)),
     set: (key, jwt, ttlSeconds) => cache.remember(key, { value: { jwt }, usableUntil: until(ttlSeconds) }),
-    resolve<Outcome extends { jwt?: string }>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>) {
+    resolve<Outcome extends object>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>) {
       // What comes back is either this call's outcome, one shared from a call in flight, or a remembered { jwt }.
       return cache.resolve(key, async () => {
         const { outcome, ttlSeconds } = await introspect();
-        return { value: outcome, usableUntil: outcome.jwt === undefined ? undefined : until(ttlSeconds) };
+        return { value: outcome, usableUntil: jwtOf(outcome) === undefined ? undefined : until(ttlSeconds) };
       }) as Promise<Outcome | { jwt: string }>;
     },
     get size() {
