@@ -1,10 +1,9 @@
+import { basicCredentials } from '@mcp-demo/access-token';
 import { connectWithSignIn } from '../test/e2e/support/mcp-session.ts';
-import type { Endpoints } from '../local/topology/index.ts';
+import { loadSettings, type Endpoints } from '../local/topology/index.ts';
 
-/** Demo value: the launcher's default secret for its static clients, unless the environment sets another. */
-const DEMO_SECRET = 'Password1';
-
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+/** The static clients' secrets and the API audience, as the launcher reads them (demo defaults unless the environment sets others). */
+const launcherSettings = () => loadSettings(process.env);
 
 /** The three tokens of one caller, each in the form its hop receives. */
 export interface CallerTokens {
@@ -48,7 +47,7 @@ async function formPost(url: string, authorization: string, values: Record<strin
 export function introspectionRequest(endpoints: Endpoints, opaque: string) {
   return {
     url: `${endpoints.internal.authorizationServer}/oauth/v2/oauth-introspect`,
-    authorization: basic('api-gateway-client', process.env.GATEWAY_CLIENT_SECRET ?? DEMO_SECRET),
+    authorization: basicCredentials('api-gateway-client', launcherSettings().GATEWAY_CLIENT_SECRET),
     body: new URLSearchParams({ token: opaque }).toString(),
   };
 }
@@ -64,12 +63,12 @@ export async function callerTokens(endpoints: Endpoints, opaque: string): Promis
   if (!introspected.ok || mcpJwt.split('.').length !== 3) throw new Error(`introspection answered ${introspected.status}, not a JWT`);
   const exchanged = await formPost(
     `${endpoints.internal.authorizationServer}/oauth/v2/oauth-token`,
-    basic('mcp-server', process.env.MCP_SERVER_CLIENT_SECRET ?? DEMO_SECRET),
+    basicCredentials('mcp-server', launcherSettings().MCP_SERVER_CLIENT_SECRET),
     {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: mcpJwt,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-      audience: process.env.API_AUDIENCE ?? 'https://api.demo.example',
+      audience: launcherSettings().API_AUDIENCE,
     },
   );
   const body = (await exchanged.json()) as { access_token?: string };
