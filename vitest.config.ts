@@ -22,6 +22,7 @@ const components = [
   'test/nginx-gateway',
   'test/conformance',
   'test/scale',
+  'bench',
 ];
 
 function project(folder: string): string | TestProjectInlineConfiguration | undefined {

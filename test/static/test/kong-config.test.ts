@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKongConfig, type KongConfig } from '../../../local/gateway/index.ts';
-import { describeTopology, launcherSchema } from '../../../local/launcher/topology.ts';
+import { describeTopology, loadSettings } from '../../../local/topology/index.ts';
 import { VECTORS_JSON as NODE_RUNNER_VECTORS } from '../../../local/test/gateway/helpers.ts';
 import { loadCompose, namesOf, serviceNamed, servicesOf } from '../src/compose.ts';
 import { REPO_ROOT, repoPath } from '../src/repo.ts';
@@ -100,7 +100,7 @@ describe('kong/kong.yml', () => {
 });
 
 describe('kong/kong.yml in the local profile', () => {
-  const topology = describeTopology(launcherSchema.parse({}), []);
+  const topology = describeTopology(loadSettings({}), []);
 
   it('is served host by host by the local gateway, leaving out exactly the hosts of Curity-only upstreams', () => {
     const config = loadKong();
