@@ -9,7 +9,26 @@ import { hopTables, hopTargets, PATH_KEYS, PATH_LABELS, table, targetLines, type
 import { callerTokens, signIn } from './tokens.ts';
 import { runWrk, type LoadResult, type RequestShape } from './wrk.ts';
 
-const TOOL_CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fetch-stock-prices', arguments: {} } });
+// A tools/call as an MCP 2026-07-28 client sends it: the revision, method and
+// tool in headers (so the gateway's scope requirements need not read the
+// body) and the client's details in the request's _meta.
+const REVISION = '2026-07-28';
+const TOOL_NAME = 'fetch-stock-prices';
+const TOOL_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: TOOL_NAME,
+    arguments: {},
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': REVISION,
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+});
+const MCP_HEADERS = { 'mcp-protocol-version': REVISION, 'mcp-method': 'tools/call', 'mcp-name': TOOL_NAME };
 const MCP_ACCEPT = 'application/json, text/event-stream';
 
 const progress = (message: string) => process.stderr.write(`  ${message}\n`);
@@ -46,7 +65,7 @@ function rssByRole(processes: ProcessMap): Map<Role, number> {
 }
 
 export function toolCallShape(url: string, token: string): RequestShape {
-  return { url, method: 'POST', headers: { authorization: `Bearer ${token}`, accept: MCP_ACCEPT }, body: TOOL_CALL, contentType: 'application/json', expectToolResult: true };
+  return { url, method: 'POST', headers: { authorization: `Bearer ${token}`, accept: MCP_ACCEPT, ...MCP_HEADERS }, body: TOOL_CALL, contentType: 'application/json', expectToolResult: true };
 }
 
 /**
