@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserCommandLine, browserEnv, browserStarts, failedBrowserRun, installBrowserShim, waitForBrowserRuns } from '../browser/support/browser-command.ts';
 import { chromiumPath } from '../browser/support/chromium.ts';
 import { startMcpRemote } from '../browser/support/mcp-remote.ts';
+import { runConsoleClient as runClient } from './support/console-client.ts';
 import { startStack } from './support/stack.ts';
 
 /**
@@ -20,7 +20,6 @@ let stack: Stack;
 let workDir: string;
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-const CONSOLE_CLIENT = join(REPO_ROOT, 'clients/console-client/src/main.ts');
 const JOHN = 'john.doe@demo.example';
 
 const catalogue = JSON.parse(readFileSync(join(REPO_ROOT, 'stocks-api/data/stocks.json'), 'utf8')) as {
@@ -46,41 +45,14 @@ function expectOnlyRegion(list: StockList, region: string): void {
   expect(new Set((list.stocks ?? []).map((stock) => stock.region))).toEqual(new Set([region]));
 }
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 // Each client gives up on a sign-in well before the test does, so a failure
 // ends with the client's own explanation rather than a bare test timeout.
 const SIGN_IN_SECONDS = 45;
 const TEST_TIMEOUT_MS = 100_000;
 
-/**
- * Runs the console client as the README shows it: `node <main.ts>`, or with
- * `npm` the workspace's start script through npm (`npm start --silent -w
- * @mcp-demo/console-client -- …`), whose stdout must stay pure JSON.
- */
-function runConsoleClient(args: string[], env: Record<string, string>, { timeoutMs = (SIGN_IN_SECONDS + 20) * 1000, npm = false } = {}): Promise<Finished> {
-  return new Promise((done, fail) => {
-    const [command, commandArgs] = npm ? ['npm', ['start', '--silent', '-w', '@mcp-demo/console-client', '--', ...args]] : [process.execPath, [CONSOLE_CLIENT, ...args]];
-    const child = spawn(command as string, commandArgs as string[], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      fail(new Error(`the console client did not finish within ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.once('error', fail);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+/** The console client with the sign-in deadline these tests give it. */
+const runConsoleClient = (args: string[], env: Record<string, string>, options: { npm?: boolean } = {}) =>
+  runClient(args, env, { timeoutMs: (SIGN_IN_SECONDS + 20) * 1000, ...options });
 
 function freshDir(name: string): string {
   return mkdtempSync(join(workDir, `${name}-`));

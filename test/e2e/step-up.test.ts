@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginxGateway, type NginxGateway } from '../nginx-gateway/src/gateway.ts';
 import { nginxUnavailable } from '../nginx-gateway/src/nginx.ts';
 import { connectWithSignIn } from './support/mcp-session.ts';
+import { runConsoleClient } from './support/console-client.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import type { SignInRecord } from './support/step-up-sign-in.ts';
 
@@ -19,8 +19,6 @@ import type { SignInRecord } from './support/step-up-sign-in.ts';
  * same again with nginx running the Lua plugin as the gateway.
  */
 
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-const CONSOLE_CLIENT = join(REPO_ROOT, 'clients/console-client/src/main.ts');
 const SIGN_IN_SCRIPT = join(import.meta.dirname, 'support/step-up-sign-in.ts');
 const JOHN = 'john.doe@demo.example';
 const ORDER = { id: 'acme-robotics', side: 'buy', quantity: 5 };
@@ -30,25 +28,6 @@ const REFUSAL = 'The stocks API refused this operation to AI agents: Placing ord
 let workDir: string;
 
 const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
-
-function runConsoleClient(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CONSOLE_CLIENT, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      fail(new Error(`the console client did not finish within ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.once('error', fail);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 /** A tools/call for place-order sent by hand, as a client of each revision sends it. */
 function callPlaceOrder(stack: Stack, token: string, era: '2026-07-28' | '2025-11-25'): Promise<Response> {
