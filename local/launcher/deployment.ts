@@ -160,6 +160,7 @@ export async function startLocalDeployment(options: StartOptions = {}): Promise<
   // Stopping twice (Ctrl+C while giving up on a service) waits for the one stop.
   const stop = (failure?: ServiceFailure) => {
     stopping ??= (async () => {
+      for (const service of running.values()) service.expectExit();
       await gateway?.close();
       gateway = undefined;
       for (const service of [...running.values()].reverse()) await service.stop();

@@ -26,6 +26,13 @@ export interface SupervisedService {
   pid(): number | undefined;
   /** Stops the service on purpose: no restart follows. */
   stop(): Promise<void>;
+  /**
+   * From now on an exit is expected and not restarted. The deployment calls
+   * it on every service before stopping them one by one, because Ctrl+C in a
+   * terminal signals the launcher and its services together: a service that
+   * exits before its turn is shutting down, not crashing.
+   */
+  expectExit(): void;
 }
 
 /** Exponential back-off: the delay before the restart that follows `restartsInWindow` earlier ones. */
@@ -151,6 +158,11 @@ export async function superviseService(
       // stopped as soon as it has been spawned.
       await restarting;
       current = undefined;
+    },
+    expectExit: () => {
+      stopped = true;
+      clearTimeout(pendingRestart);
+      pendingRestart = undefined;
     },
   };
 }

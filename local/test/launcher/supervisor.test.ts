@@ -189,6 +189,24 @@ describe('superviseService', () => {
     expect(failures).toEqual([]);
   });
 
+  it('neither restarts nor reports a service that exits once the deployment expects it to (Ctrl+C reaches every process)', async () => {
+    const spec = await fixtureSpec('interrupted-by-terminal');
+    const { logger, messages } = capture();
+    const failures: ServiceFailure[] = [];
+    const service = await superviseService(spec, join(logDir, 'terminal.log'), { policy: policy({ initialDelayMs: 10 }), logger, onGiveUp: (failure) => failures.push(failure) });
+    supervised.push(service);
+    const pid = service.pid() as number;
+    service.expectExit();
+    // The terminal's signal reaches the service before the launcher stops it.
+    process.kill(pid, 'SIGTERM');
+    await until('the service to exit', () => !isAlive(pid));
+    await new Promise((done) => setTimeout(done, 300));
+    expect(await healthPid(spec.healthUrl)).toBeUndefined();
+    expect(messages()).toEqual([`interrupted-by-terminal started (pid ${pid})`]);
+    expect(failures).toEqual([]);
+    await service.stop();
+  });
+
   it('stops a restart that is under way', async () => {
     const spec = await fixtureSpec('interrupted');
     const { logger, messages } = capture();
