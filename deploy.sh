@@ -14,6 +14,10 @@
 #   --curity   the Curity profile; fails unless LICENSE_FILE_PATH is valid
 #   --down     stops the Docker deployment (data volumes are kept)
 #
+# REPLICAS=N (1 to 9) runs N MCP servers and, except in the Curity profile,
+# N authorization server nodes on the shared PostgreSQL, balanced by the
+# gateway: Docker's --scale, or the launcher's replicas in the local profile.
+#
 # Run ./build.sh first. Demo secrets (Password1) can be replaced with the
 # environment variables GATEWAY_CLIENT_SECRET, MCP_SERVER_CLIENT_SECRET,
 # ADMIN_PASSWORD and DB_PASSWORD; see docs/docker.md.
@@ -34,6 +38,7 @@ readonly PUBLIC_ISSUER='https://login.demo.example/oauth/v2/oauth-anonymous'
 # issuer's path. Both authorization servers serve this form, and MCP clients
 # try it first for an issuer with a path; the Curity Identity Server serves
 # no metadata at the root /.well-known/oauth-authorization-server.
+readonly REPLICAS="${REPLICAS:-1}"
 readonly METADATA_URL="https://login.demo.example/.well-known/oauth-authorization-server${PUBLIC_ISSUER#https://login.demo.example}"
 
 say() { printf '%s\n' "$*"; }
@@ -103,26 +108,29 @@ write_private() {
 # Waits up to ten minutes (the first Curity start takes a while) for the
 # services' containers to report healthy; fails at once if one stops.
 wait_until_healthy() {
-  local profile="$1" service container state deadline
+  local profile="$1" service containers container state deadline
   shift
   deadline=$((SECONDS + 600))
   for service in "$@"; do
-    container=$(docker compose --profile "$profile" ps --quiet "$service")
-    [ -n "$container" ] || return 1
-    while :; do
-      state=$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$container")
-      case "$state" in
-        'running healthy') break ;;
-        exited* | dead*)
-          printf 'deploy.sh: %s stopped (%s)\n' "$service" "$state" >&2
+    # One container per replica of a scaled service.
+    containers=$(docker compose --profile "$profile" ps --quiet "$service")
+    [ -n "$containers" ] || return 1
+    for container in $containers; do
+      while :; do
+        state=$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$container")
+        case "$state" in
+          'running healthy') break ;;
+          exited* | dead*)
+            printf 'deploy.sh: %s stopped (%s)\n' "$service" "$state" >&2
+            return 1
+            ;;
+        esac
+        if [ "$SECONDS" -ge "$deadline" ]; then
+          printf 'deploy.sh: %s is not healthy after ten minutes (%s)\n' "$service" "$state" >&2
           return 1
-          ;;
-      esac
-      if [ "$SECONDS" -ge "$deadline" ]; then
-        printf 'deploy.sh: %s is not healthy after ten minutes (%s)\n' "$service" "$state" >&2
-        return 1
-      fi
-      sleep 3
+        fi
+        sleep 3
+      done
     done
     say "  $service is healthy"
   done
@@ -212,6 +220,9 @@ deploy_local() {
     say 'node_modules is missing: running npm ci first.'
     npm ci --no-audit --no-fund
   fi
+  if [ "$REPLICAS" -gt 1 ]; then
+    export MCP_SERVER_REPLICAS="$REPLICAS" AUTHORIZATION_SERVER_REPLICAS="$REPLICAS"
+  fi
   exec npm start
 }
 
@@ -256,7 +267,13 @@ deploy_docker() {
   # authorization server, which nothing depends on.
   local authorization_server=authorization-server
   [ "$profile" = curity ] && authorization_server=idsvr
-  if ! docker compose --profile "$profile" up -d --remove-orphans ||
+  local scale=()
+  if [ "$REPLICAS" -gt 1 ]; then
+    scale=(--scale "utility-mcp-server=$REPLICAS")
+    # The Curity Identity Server runs as one node here; its clustering is Curity's own.
+    [ "$profile" = open ] && scale+=(--scale "authorization-server=$REPLICAS")
+  fi
+  if ! docker compose --profile "$profile" up -d --remove-orphans ${scale[@]+"${scale[@]}"} ||
     ! wait_until_healthy "$profile" kong "$authorization_server"; then
     say ''
     say 'Some services did not start. Their state and recent logs:'
@@ -282,6 +299,7 @@ case "${1:-}" in
   *) fail "unknown option: $1 (run ./deploy.sh --help)" ;;
 esac
 [ $# -le 1 ] || fail 'give at most one option (run ./deploy.sh --help)'
+[[ "$REPLICAS" =~ ^[1-9]$ ]] || fail "REPLICAS must be a whole number from 1 to 9 (got '$REPLICAS')"
 
 command -v node >/dev/null 2>&1 || fail 'Node.js is required (run ./build.sh first)'
 

@@ -59,7 +59,8 @@ export function environmentWithFakeDocker(
       'case "$*" in',
       '  info) exit 0 ;;',
       '  "compose version --short") echo 2.29.7 ;;',
-      '  *" ps --quiet "*) echo "container-${!#}" ;;',
+      // One container per replica: FAKE_DOCKER_CONTAINERS of them (default 1).
+      '  *" ps --quiet "*) for i in $(seq "${FAKE_DOCKER_CONTAINERS:-1}"); do echo "container-${!#}-$i"; done ;;',
       '  inspect*) echo "$FAKE_DOCKER_HEALTH" ;;',
       // The protected values the Curity image prints (idsvr-config/scripts/protect-values.sh).
       '  run*) printf "TOKEN_SIGNING_KEY=fake-keystore-%s\\nSYMMETRIC_KEY=fake-secret\\nEXTERNAL_ROOT_CA=fake-ca\\n" "$RANDOM" ;;',

@@ -108,6 +108,16 @@ describe('deploy.sh', () => {
     expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual(['start']);
   });
 
+  it('hands REPLICAS to the launcher as its replica settings in the local profile', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'fake-npm-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\nprintf '%s mcp=%s as=%s\\n' "$*" "$MCP_SERVER_REPLICAS" "$AUTHORIZATION_SERVER_REPLICAS" >> "${calls}"\n`, { mode: 0o755 });
+    const env = environmentWithoutDocker({ REPLICAS: '2' });
+    const result = run('./deploy.sh', ['--local'], { env: { ...env, PATH: `${bin}:${env.PATH ?? ''}` } });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8').trim()).toBe('start mcp=2 as=2');
+  });
+
   it('says so when a Docker profile or --down is requested without Docker', () => {
     expect(deploy(['--open']).stderr).toContain('Docker is not available');
     const down = deploy(['--down']);
@@ -193,6 +203,39 @@ describe('deploy.sh with a Docker engine (a stand-in that starts nothing)', () =
     const renewed = run(join(root, 'deploy.sh'), ['--curity'], { cwd: root, env: environmentWithFakeDocker(log, { extra: { LICENSE_FILE_PATH: license } }) });
     expect(renewed.status).toBe(0);
     expect(readFileSync(join(root, '.deploy/curity-secrets.env'), 'utf8')).not.toBe(secrets);
+  });
+
+  it('scales with REPLICAS: MCP servers and open authorization server nodes, and waits for every replica', () => {
+    const { root, log } = deployment();
+    const env = environmentWithFakeDocker(log, { extra: { REPLICAS: '2', FAKE_DOCKER_CONTAINERS: '2' } });
+    const result = run(join(root, 'deploy.sh'), ['--open'], { cwd: root, env });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const up = calls(log).find((call) => call.startsWith('compose --profile open up -d'));
+    expect(up).toMatch(/^compose --profile open up -d --remove-orphans --scale utility-mcp-server=2 --scale authorization-server=2\|/);
+    const inspected = calls(log).filter((call) => call.startsWith('inspect '));
+    for (const container of ['container-kong-1', 'container-kong-2', 'container-authorization-server-1', 'container-authorization-server-2']) {
+      expect(inspected.some((call) => call.includes(` ${container}|`))).toBe(true);
+    }
+  });
+
+  it('scales only the MCP server in the Curity profile, and refuses a REPLICAS that is not 1 to 9', () => {
+    const { root, log } = deployment();
+    const license = join(root, 'license.json');
+    writeFileSync(license, JSON.stringify({ License: 'eyJhbGciOi.eyJ0eXAiOiJsaWNlbnNlIn0.c2lnbmF0dXJl' }));
+    const curity = run(join(root, 'deploy.sh'), ['--curity'], { cwd: root, env: environmentWithFakeDocker(log, { extra: { LICENSE_FILE_PATH: license, REPLICAS: '3' } }) });
+    expect(curity.status).toBe(0);
+    expect(calls(log)).toContain('compose --profile curity up -d --remove-orphans --scale utility-mcp-server=3|COOKIE_KEYS=');
+
+    for (const replicas of ['0', '10', 'two', '']) {
+      const refused = run(join(root, 'deploy.sh'), ['--open'], { cwd: root, env: environmentWithFakeDocker(log, { extra: { REPLICAS: replicas } }) });
+      if (replicas === '') {
+        expect(refused.status).toBe(0);
+        continue;
+      }
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`REPLICAS must be a whole number from 1 to 9 (got '${replicas}')`);
+    }
   });
 
   it('records the endpoints the compose suite connects to', () => {
