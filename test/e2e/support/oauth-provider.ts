@@ -1,4 +1,4 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 /**
@@ -25,6 +25,9 @@ export function createRecordingProvider(options: ProviderOptions): RecordingProv
   let tokens: OAuthTokens | undefined;
   let verifier: string | undefined;
   let authorizationUrl: URL | undefined;
+  // Kept as a real client keeps it, so the SDK can check that the
+  // authorization response comes from the server it discovered (SEP-2352).
+  let discovery: OAuthDiscoveryState | undefined;
 
   const metadata: OAuthClientMetadata = {
     client_name: options.clientName ?? 'End-to-end test client',
@@ -61,10 +64,15 @@ export function createRecordingProvider(options: ProviderOptions): RecordingProv
       if (!verifier) throw new Error('no code verifier saved');
       return verifier;
     },
+    saveDiscoveryState: (state) => {
+      discovery = state;
+    },
+    discoveryState: () => discovery,
     invalidateCredentials: (scope) => {
       if (scope === 'all' || scope === 'client') client = undefined;
       if (scope === 'all' || scope === 'tokens') tokens = undefined;
       if (scope === 'all' || scope === 'verifier') verifier = undefined;
+      if (scope === 'all' || scope === 'discovery') discovery = undefined;
     },
     get lastAuthorizationUrl() {
       return authorizationUrl;
