@@ -124,10 +124,14 @@ export function describeTopology(settings: Settings, users: Endpoints['users'], 
   const issuer = `${loginBase}${ISSUER_PATH}`;
   const mcpServers = replicaPorts['utility-mcp-server'].map(local);
   const authorizationServers = replicaPorts['authorization-server'].map(local);
-  // Services call the authorization server directly, not through the
-  // gateway: the first node, which holds the same keys as every other.
   const authorizationServer = authorizationServers[0] as string;
-  const jwksUri = `${authorizationServer}${ROUTES.jwks}`;
+  // The MCP server and the API call a lone authorization server directly, as
+  // they call idsvr in Docker. Several nodes they reach through the gateway's
+  // login host, which balances over the nodes and skips one that is down:
+  // what Docker's DNS does for a scaled idsvr. Any node will do, since they
+  // share their keys and store.
+  const authorizationServerForServices = authorizationServers.length > 1 ? loginBase : authorizationServer;
+  const jwksUri = `${authorizationServerForServices}${ROUTES.jwks}`;
   const deployDir = resolve(REPO_ROOT, settings.DEPLOY_DIR);
   // Clients request the MCP server's own URL as the resource (RFC 8707), so in
   // this profile the MCP audience is the local entry point, not mcp.demo.example.
@@ -200,7 +204,7 @@ export function describeTopology(settings: Settings, users: Endpoints['users'], 
         ISSUER: issuer,
         JWKS_URI: jwksUri,
         AUDIENCE: mcpAudience,
-        TOKEN_ENDPOINT: `${authorizationServer}${ROUTES.token}`,
+        TOKEN_ENDPOINT: `${authorizationServerForServices}${ROUTES.token}`,
         CLIENT_SECRET: settings.MCP_SERVER_CLIENT_SECRET,
         API_AUDIENCE: settings.API_AUDIENCE,
         STOCKS_API_URL: local(settings.STOCKS_API_PORT),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeScenarios } from './scenarios/index.ts';
+import { connectWithSignIn } from './support/mcp-session.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 /**
@@ -25,6 +26,23 @@ describe('local profile, 2 MCP servers and 2 authorization server nodes on Postg
   describe('behind the balancer', () => {
     it('runs every replica', () => {
       expect(stack?.serviceNames()).toEqual(expect.arrayContaining(['authorization-server', 'authorization-server-2', 'utility-mcp-server', 'utility-mcp-server-2']));
+    });
+
+    it('carries on with the first authorization server node stopped: sign-in, introspection, token exchange and JWKS on the other', async () => {
+      const running = stack;
+      if (!running) throw new Error('the local profile with replicas did not start');
+      await running.stopService('authorization-server');
+      try {
+        const session = await connectWithSignIn(running.endpoints.external.mcp, { email: 'jane.test@demo.example', inbox: running.endpoints.external.inbox });
+        try {
+          const result = (await session.client.callTool({ name: 'fetch-stock-prices', arguments: {} })) as { isError?: boolean; content?: unknown };
+          expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+        } finally {
+          await session.close();
+        }
+      } finally {
+        await running.startService('authorization-server');
+      }
     });
 
     it('spread the scenarios over both nodes of each', async () => {

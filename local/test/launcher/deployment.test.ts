@@ -100,6 +100,14 @@ describe('topology', () => {
       ['8463', 'postgresql://db.example/as'],
     ]);
     expect(replicated.endpoints.internal.replicas['utility-mcp-server']).toEqual(['http://127.0.0.1:3000', 'http://127.0.0.1:3010']);
+    // Several nodes: the services reach them through the gateway's login host, which balances and skips a node that is down.
+    const env = (name: string) => replicated.services.find((service) => service.name === name)?.env ?? {};
+    expect(env('utility-mcp-server').TOKEN_ENDPOINT).toBe('http://127.0.0.1:3102/oauth/v2/oauth-token');
+    expect(env('utility-mcp-server-2').JWKS_URI).toBe('http://127.0.0.1:3102/oauth/v2/oauth-anonymous/jwks');
+    expect(env('stocks-api').JWKS_URI).toBe('http://127.0.0.1:3102/oauth/v2/oauth-anonymous/jwks');
+    // One node: directly, as in Docker.
+    const single = describeTopology(loadSettings({}), []);
+    expect(single.services.find((service) => service.name === 'utility-mcp-server')?.env.TOKEN_ENDPOINT).toBe('http://127.0.0.1:8443/oauth/v2/oauth-token');
   });
 
   it('refuses a replica count that is not a small whole number, naming the variable', () => {
