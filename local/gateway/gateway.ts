@@ -122,7 +122,7 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
     }
 
     /** Runs a step that may read the body; false once the request has been answered or abandoned. */
-    const reading = async (step: () => Promise<PluginResponse | undefined>): Promise<boolean> => {
+    const reading = async (step: () => PluginResponse | undefined | Promise<PluginResponse | undefined>): Promise<boolean> => {
       try {
         const response = await step();
         if (response) answer(response);
@@ -134,7 +134,8 @@ export function createRequestHandler(context: HandlerContext): RequestListener {
       }
     };
     for (const plugin of route.plugins) {
-      if (!(await reading(async () => plugin.access?.(gatewayRequest)))) return;
+      const access = plugin.access;
+      if (access !== undefined && !(await reading(() => access.call(plugin, gatewayRequest)))) return;
     }
     // A plugin read the body, or the route buffers it as Kong does by
     // default: what goes upstream is the buffered (or replaced) one.

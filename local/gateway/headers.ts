@@ -40,17 +40,26 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
-function connectionOptions(value: string | string[] | undefined): string[] {
-  const lines = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return lines.flatMap((line) => line.split(',').map((token) => token.trim().toLowerCase())).filter(Boolean);
+/** The header names a Connection header lists, in lower case. */
+function connectionOptions(value: string | string[]): Set<string> {
+  const options = new Set<string>();
+  for (const line of Array.isArray(value) ? value : [value]) {
+    for (const token of line.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '') options.add(name);
+    }
+  }
+  return options;
 }
 
 /** Copies end-to-end headers: hop-by-hop ones and those the Connection header names are left out. */
 export function endToEndHeaders(source: Record<string, string | string[] | undefined>): HeaderMap {
-  const dropped = new Set([...HOP_BY_HOP, ...connectionOptions(source.connection)]);
+  // Most messages name no further options: no set is built for them.
+  const named = source.connection === undefined ? undefined : connectionOptions(source.connection);
   const copy: HeaderMap = {};
-  for (const [name, value] of Object.entries(source)) {
-    if (value === undefined || dropped.has(name)) continue;
+  for (const name in source) {
+    const value = source[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
     copy[name] = Array.isArray(value) && value.length === 1 ? (value[0] as string) : value;
   }
   return copy;

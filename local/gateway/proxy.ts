@@ -240,7 +240,10 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
     let watchdog: ReturnType<typeof writeWatchdog> | undefined;
     while (!response) {
       tried.add(target);
-      const source = request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
+      // A body of one chunk goes as it is, in the request's one write: the
+      // watchdog would see that single chunk taken at once and stop there.
+      const whole = request.body !== undefined && request.body.length <= WRITE_CHUNK_BYTES ? request.body : undefined;
+      const source = whole !== undefined ? null : request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
       watchdog = source ? writeWatchdog(source, request.writeTimeoutMs, onWriteTimeout) : undefined;
       try {
         response = await target.dispatcher.request({
@@ -248,7 +251,7 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
           path: request.path,
           method: req.method ?? 'GET',
           headers: { ...request.headers, host: request.headers.host ?? target.host },
-          body: watchdog?.stream ?? null,
+          body: whole ?? watchdog?.stream ?? null,
           headersTimeout: request.readTimeoutMs,
           bodyTimeout: request.readTimeoutMs,
           signal: abort.signal,

@@ -194,8 +194,25 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
     return { outcome: result, ttlSeconds: 0 };
   };
 
+  // The scopes of each remembered JWT, read once: the cache hands back the
+  // same object for a token for as long as it remembers its JWT.
+  const scopesOfRemembered = new WeakMap<{ jwt: string }, Set<string>>();
+  const scopesOf = (remembered: { jwt: string }): Set<string> => {
+    let scopes = scopesOfRemembered.get(remembered);
+    if (scopes === undefined) {
+      scopes = grantedScopes(remembered.jwt);
+      scopesOfRemembered.set(remembered, scopes);
+    }
+    return scopes;
+  };
+
   /** A 400 or 403 when the request breaks a scope requirement; undefined lets it through. */
-  const enforceRequirements = async (request: PhantomTokenRequest, jwt: string, tokenRef: string, log: Logger | undefined): Promise<PhantomTokenOutcome | undefined> => {
+  const enforceRequirements = async (
+    request: PhantomTokenRequest,
+    remembered: { jwt: string },
+    tokenRef: string,
+    log: Logger | undefined,
+  ): Promise<PhantomTokenOutcome | undefined> => {
     if (config.scope_requirements.length === 0) return undefined;
     const readBody = async () => {
       try {
@@ -211,7 +228,8 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
       const message = needed.problem === 'malformed_header' ? MALFORMED_HEADER_MESSAGE : UNREADABLE_BODY_MESSAGE;
       return { action: 'reject', ...jsonResponse(400, { code: 'invalid_request', message }) };
     }
-    const granted = grantedScopes(jwt);
+    if (needed.scopes.length === 0) return undefined;
+    const granted = scopesOf(remembered);
     const missing = needed.scopes.filter((scope) => !granted.has(scope));
     if (missing.length === 0) return undefined;
     log?.info({ tokenRef, missing }, 'token lacks a scope the MCP call needs');
@@ -224,8 +242,8 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
     return { action: 'reject', ...jsonResponse(403, { code: 'insufficient_scope', message: INSUFFICIENT_SCOPE_MESSAGE }, { 'www-authenticate': challenge }) };
   };
 
-  const forward = async (request: PhantomTokenRequest, jwt: string, tokenRef: string, log: Logger | undefined): Promise<PhantomTokenOutcome> =>
-    (await enforceRequirements(request, jwt, tokenRef, log)) ?? { action: 'forward', authorization: `Bearer ${jwt}` };
+  const forward = async (request: PhantomTokenRequest, remembered: { jwt: string }, tokenRef: string, log: Logger | undefined): Promise<PhantomTokenOutcome> =>
+    (await enforceRequirements(request, remembered, tokenRef, log)) ?? { action: 'forward', authorization: `Bearer ${remembered.jwt}` };
 
   return {
     async authorize(request, log = logger) {
@@ -240,7 +258,7 @@ export function createPhantomToken({ config, introspect, cache = createTokenCach
       // A remembered JWT, or the introspection already in flight for this
       // token, or a new one: concurrent requests share one introspection.
       const result = await cache.resolve(key, () => introspectOnce(token, tokenRef, log));
-      if ('jwt' in result) return forward(request, result.jwt, tokenRef, log);
+      if ('jwt' in result) return forward(request, result, tokenRef, log);
       if (result.failure === 'inactive') return unauthorized();
       if (result.failure === 'unavailable') {
         return { action: 'reject', ...jsonResponse(503, { code: 'authorization_server_unavailable', message: UNAVAILABLE_MESSAGE }) };
