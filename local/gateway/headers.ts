@@ -54,8 +54,11 @@ function connectionOptions(value: string | string[]): Set<string> {
 
 /** Copies end-to-end headers: hop-by-hop ones and those the Connection header names are left out. */
 export function endToEndHeaders(source: Record<string, string | string[] | undefined>): HeaderMap {
-  // Most messages name no further options: no set is built for them.
-  const named = source.connection === undefined ? undefined : connectionOptions(source.connection);
+  // Most messages name no option beyond "keep-alive", itself hop-by-hop:
+  // no set is built for them.
+  const connection = source.connection;
+  const line = Array.isArray(connection) && connection.length === 1 ? connection[0] : connection;
+  const named = line === undefined || (typeof line === 'string' && HOP_BY_HOP.has(line.toLowerCase())) ? undefined : connectionOptions(line);
   const copy: HeaderMap = {};
   for (const name in source) {
     const value = source[name];

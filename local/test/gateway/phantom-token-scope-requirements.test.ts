@@ -77,6 +77,40 @@ describe('phantom-token scope requirements', () => {
     ).rejects.toBe(gone);
   });
 
+  it('checks each remembered token against its own scopes, on every request', async () => {
+    const scopeOf: Record<string, string> = { 'reader-token': 'stocks/read', 'trader-token': 'stocks/read stocks/trade' };
+    let introspections = 0;
+    const cached = createPhantomToken({
+      config: phantomTokenConfigSchema.parse({
+        introspection_endpoint: 'https://login.demo.example/introspect',
+        client_id: 'api-gateway-client',
+        client_secret: 'Password1',
+        token_cache_seconds: 300,
+        scope_requirements: [{ method: 'tools/call', name: 'place-order', scopes: ['stocks/trade'] }],
+      }),
+      introspect: async (request) => {
+        introspections += 1;
+        const token = new URLSearchParams(request.body).get('token') ?? '';
+        return { status: 200, headers: {}, body: jwtWith(scopeOf[token] ?? '') };
+      },
+    });
+    const call = (token: string, name: string) =>
+      cached.authorize({ headers: { authorization: `Bearer ${token}`, 'mcp-method': 'tools/call', 'mcp-name': name }, readBody: async () => Buffer.alloc(0) });
+    const statuses = [];
+    for (const [token, name] of [
+      ['reader-token', 'place-order'],
+      ['trader-token', 'place-order'],
+      ['reader-token', 'get-stocks'],
+      ['reader-token', 'place-order'],
+      ['trader-token', 'place-order'],
+    ] as const) {
+      const outcome = await call(token, name);
+      statuses.push(outcome.action === 'forward' ? 'forward' : outcome.status);
+    }
+    expect(statuses).toEqual([403, 'forward', 'forward', 403, 'forward']);
+    expect(introspections).toBe(2);
+  });
+
   it('reads calls, scopes and the challenge scope as the Lua plugin does', () => {
     expect(callFromBody(Buffer.from(placeOrder))).toEqual({ method: 'tools/call', name: 'place-order' });
     expect(callFromBody(Buffer.from('{"jsonrpc":"2.0","id":1,"result":{}}'))).toEqual({});

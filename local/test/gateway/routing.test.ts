@@ -117,6 +117,14 @@ describe('header helpers', () => {
     expect(copied).toEqual({ accept: 'text/event-stream', 'set-cookie': ['a=1', 'b=2'] });
   });
 
+  it('reads Connection as headersDistinct gives it: one line, several lines, or just keep-alive', () => {
+    const message = { accept: '*/*', 'x-one': 'a', 'x-two': 'b', close: 'c', 'keep-alive': 'timeout=5' };
+    expect(endToEndHeaders({ ...message, connection: ['Keep-Alive'] })).toEqual({ accept: '*/*', 'x-one': 'a', 'x-two': 'b', close: 'c' });
+    expect(endToEndHeaders({ ...message, connection: ['X-One'] })).toEqual({ accept: '*/*', 'x-two': 'b', close: 'c' });
+    expect(endToEndHeaders({ ...message, connection: ['keep-alive', 'x-two, , X-ONE'] })).toEqual({ accept: '*/*', close: 'c' });
+    expect(endToEndHeaders({ ...message, connection: 'close' })).toEqual({ accept: '*/*', 'x-one': 'a', 'x-two': 'b' });
+  });
+
   it('takes the host name of a Host header', () => {
     expect(hostnameOf('Login.Demo.Example:3102')).toBe('login.demo.example');
     expect(hostnameOf('[::1]:3100')).toBe('[::1]');
