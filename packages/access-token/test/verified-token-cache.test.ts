@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JWTVerifyGetKey } from 'jose';
 import { startTestIssuer, tamperSignature, type TestIssuer } from '@mcp-demo/testing';
-import { AccessTokenError, createAccessTokenVerifier, remoteKeySet, VERIFIED_TOKEN_MAX_REUSE_SECONDS, type AccessTokenPolicy } from '../src/index.ts';
+import { createAccessTokenVerifier, remoteKeySet, VERIFIED_TOKEN_MAX_REUSE_SECONDS, type AccessTokenPolicy } from '../src/index.ts';
+import { failure } from './failure.ts';
 
 const AUDIENCE = 'https://api.demo.example';
 const claims = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA' };
@@ -42,15 +43,6 @@ function cachedVerifier(entries = 100, jwksUri = issuer.jwksUri, trusted = issue
       return signatureChecks;
     },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AccessTokenError);
-  return error as AccessTokenError;
 }
 
 describe('verified token cache', () => {

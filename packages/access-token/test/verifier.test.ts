@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer, tamperSignature, type TestIssuer } from '@mcp-demo/testing';
-import { AccessTokenError, bearerChallenge, createAccessTokenVerifier, readBearerToken, remoteKeySet, type AccessTokenVerifier } from '../src/index.ts';
+import { bearerChallenge, createAccessTokenVerifier, readBearerToken, remoteKeySet, type AccessTokenError, type AccessTokenVerifier } from '../src/index.ts';
+import { failure } from './failure.ts';
 
 const AUDIENCE = 'https://api.demo.example';
 const claims = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'USA' };
@@ -19,14 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => issuer.close());
 
-async function rejection(token: string): Promise<AccessTokenError> {
-  const error = await verifier.verify(token).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AccessTokenError);
-  return error as AccessTokenError;
-}
+const rejection = (token: string) => failure(verifier.verify(token));
 
 describe('access token verifier', () => {
   it('accepts a valid token and normalises its scope', async () => {
