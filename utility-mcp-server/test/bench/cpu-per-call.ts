@@ -10,7 +10,9 @@
  * CPU comes from /proc/<pid>/stat (user + system time of the whole process,
  * every thread) before and after each run, divided by the requests wrk
  * completed. The token issuer (JWKS, token exchange) runs in this process and
- * is not counted. A script that prints figures; it asserts nothing.
+ * is not counted. wrk, its script and the /proc readings are the ones of the
+ * repository's bench/, so a tool call answering a tool error counts as an
+ * error. A script that prints figures; it asserts nothing.
  *
  *   node_modules/.bin/node utility-mcp-server/test/bench/cpu-per-call.ts
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_ROUNDS=3 LOG_LEVEL=info ...
@@ -19,11 +21,14 @@
  * VERIFIED_TOKEN_CACHE_ENTRIES (0 checks every token's signature again), to
  * compare with and without the verified-claims cache.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startTestIssuer, unusedPort } from '@mcp-demo/testing';
+import { median } from '../../../bench/measure.ts';
+import { cpuMs } from '../../../bench/proc.ts';
+import { runWrk, type LoadResult, type RequestShape } from '../../../bench/wrk.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -36,15 +41,6 @@ const CLAIMS = { sub: 'john.doe@demo.example', scope: 'stocks/read', region: 'US
 // BENCH_ROOT: another checkout of the repository (a git worktree of an older commit) to measure it the same way.
 const root = process.env.BENCH_ROOT ?? resolve(import.meta.dirname, '..', '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'mcp-cpu-bench-'));
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-/** utime + stime of a process, in milliseconds. */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces; fields after it are space separated.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
 
 function startService(name: string, main: string, env: Record<string, string>): ChildProcess {
   const log = openSync(join(work, `${name}.log`), 'w');
@@ -67,44 +63,11 @@ async function waitForHealth(url: string): Promise<void> {
   throw new Error(`${url} did not become healthy`);
 }
 
-function wrkScript(name: string, method: string, headers: Record<string, string>, body?: string): string {
-  const file = join(work, `${name}.lua`);
-  const lines = [`wrk.method = ${JSON.stringify(method)}`];
-  for (const [header, value] of Object.entries(headers)) lines.push(`wrk.headers[${JSON.stringify(header)}] = ${JSON.stringify(value)}`);
-  if (body !== undefined) lines.push(`wrk.body = ${JSON.stringify(body)}`);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
+const cpuMsOf = (pid: number) => cpuMs(pid) ?? Number.NaN;
 
-interface Run {
-  requests: number;
-  perSecond: number;
-  p50Ms: number;
-  errors: number;
-}
-
-function runWrk(url: string, script: string, seconds: number, connections: number): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', () => {
-      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-      const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-      const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
-      const p50Ms = p50 ? Number(p50[1]) * ({ us: 0.001, ms: 1, s: 1000 }[p50[2] as 'us' | 'ms' | 's']) : NaN;
-      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-      const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0);
-      done({ requests, perSecond, p50Ms, errors });
-    });
-  });
-}
-
-async function measure(url: string, script: string, pids: number[]): Promise<{ run: Run; cpuMs: number[] }> {
+async function measure(shape: RequestShape, pids: number[]): Promise<{ run: LoadResult; cpuMs: number[] }> {
   const before = pids.map(cpuMsOf);
-  const run = await runWrk(url, script, SECONDS, CONNECTIONS);
+  const run = await runWrk(shape, CONNECTIONS, SECONDS);
   const cpuMs = pids.map((pid, index) => (cpuMsOf(pid) - (before[index] ?? 0)) / Math.max(1, run.requests));
   return { run, cpuMs };
 }
@@ -162,22 +125,23 @@ try {
     throw new Error(`the probe tool call failed (${probe.status}): ${probeText.slice(0, 300)}`);
   }
 
-  const apiScript = wrkScript('api', 'GET', { authorization: `Bearer ${apiToken}`, accept: 'application/json' });
-  const mcpScript = wrkScript('mcp', 'POST', toolHeaders, toolCall);
+  const apiShape: RequestShape = { url: `${apiUrl}/stocks`, method: 'GET', headers: { authorization: `Bearer ${apiToken}`, accept: 'application/json' } };
+  const { 'content-type': contentType, ...mcpHeaders } = toolHeaders;
+  const mcpShape: RequestShape = { url: `${mcpUrl}/`, method: 'POST', headers: mcpHeaders, body: toolCall, contentType, expectToolResult: true };
   const pids = [mcp.pid ?? 0, api.pid ?? 0];
 
   process.stdout.write(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} rounds, LOG_LEVEL=${LOG_LEVEL}, verified token cache API ${process.env.BENCH_API_TOKEN_CACHE ?? 'default'} MCP ${process.env.BENCH_MCP_TOKEN_CACHE ?? 'default'}\n`,
   );
   // Warm-up: JIT, JWKS fetch, the one token exchange, keep-alive pools.
-  await runWrk(`${apiUrl}/stocks`, apiScript, 2, CONNECTIONS);
-  await runWrk(`${mcpUrl}/`, mcpScript, 2, CONNECTIONS);
+  await runWrk(apiShape, CONNECTIONS, 2);
+  await runWrk(mcpShape, CONNECTIONS, 2);
 
   const format = (value: number, digits = 3) => value.toFixed(digits);
   const figures = { mcp: [] as number[], apiDirect: [] as number[], apiInChain: [] as number[] };
   for (let round = 1; round <= ROUNDS; round += 1) {
-    const direct = await measure(`${apiUrl}/stocks`, apiScript, pids);
-    const tool = await measure(`${mcpUrl}/`, mcpScript, pids);
+    const direct = await measure(apiShape, pids);
+    const tool = await measure(mcpShape, pids);
     const apiPerRequest = direct.cpuMs[1] ?? NaN;
     const mcpPerCall = tool.cpuMs[0] ?? NaN;
     figures.mcp.push(mcpPerCall);
@@ -186,15 +150,14 @@ try {
     process.stdout.write(
       [
         `round ${round}:`,
-        `  direct API   ${format(direct.run.perSecond, 0)} req/s, p50 ${format(direct.run.p50Ms, 2)} ms, errors ${direct.run.errors}, API CPU ${format(apiPerRequest)} ms/req`,
-        `  MCP direct   ${format(tool.run.perSecond, 0)} req/s, p50 ${format(tool.run.p50Ms, 2)} ms, errors ${tool.run.errors}, MCP CPU ${format(mcpPerCall)} ms/call, API CPU ${format(tool.cpuMs[1] ?? NaN)} ms/call`,
+        `  direct API   ${format(direct.run.requestsPerSecond, 0)} req/s, p50 ${format(direct.run.p50Ms, 2)} ms, errors ${direct.run.failures}, API CPU ${format(apiPerRequest)} ms/req`,
+        `  MCP direct   ${format(tool.run.requestsPerSecond, 0)} req/s, p50 ${format(tool.run.p50Ms, 2)} ms, errors ${tool.run.failures}, MCP CPU ${format(mcpPerCall)} ms/call, API CPU ${format(tool.cpuMs[1] ?? NaN)} ms/call`,
         `  MCP CPU per tools/call / API CPU per direct request: ${format(mcpPerCall / apiPerRequest, 2)}; / API CPU per request in the same run: ${format(mcpPerCall / (tool.cpuMs[1] ?? NaN), 2)} (target <= 2)`,
         '',
       ].join('\n'),
     );
   }
   // Other work on the machine only ever adds CPU time, so the median and the least of the rounds are both shown.
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   const least = (values: number[]) => Math.min(...values);
   for (const [label, pick] of [['median', median], ['least', least]] as const) {
     const mcp = pick(figures.mcp);
