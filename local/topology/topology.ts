@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ISSUER_PATH, ROUTES } from '../../authorization-server/src/provider/paths.ts';
 import { loadKongConfig, type KongConfig } from '../gateway/config.ts';
-import { targetKeys, withoutHosts, type GatewayMapping } from '../gateway/mapping.ts';
+import { targetKeys, upstreamKey, withoutHosts, type GatewayMapping } from '../gateway/mapping.ts';
 import { REPO_ROOT, REPLICATED, standardReplicaPorts, type PortName, type ReplicaPorts, type ReplicatedService, type Settings } from './settings.ts';
 
 /**
@@ -105,7 +105,7 @@ export function upstreamsFromKong(config: KongConfig, origins: Record<string, st
       if (plugin.name !== 'phantom-token') continue;
       const endpoint = new URL(plugin.config.introspection_endpoint);
       const owner = config.services.find((service) => service.host === endpoint.hostname);
-      const key = `${endpoint.hostname}:${endpoint.port || (endpoint.protocol === 'https:' ? '443' : '80')}`;
+      const key = upstreamKey(endpoint);
       if (!upstreams[key]) put(key, owner && origins[owner.name], `introspection endpoint of ${route.name}`);
     }
   }
