@@ -55,7 +55,6 @@ function clientAddress(req: IncomingMessage): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** The request listener of one virtual host: route, run the plugins, proxy. */
 // MCP 2026-07-28 clients name the JSON-RPC method and the tool in headers,
 // so the access log says what was called without reading the body. Only
 // plain identifiers are logged: a header is the client's text, not ours.
@@ -66,6 +65,7 @@ function mcpHeader(req: IncomingMessage, name: 'mcp-method' | 'mcp-name'): strin
   return typeof value === 'string' && MCP_IDENTIFIER.test(value) ? value : undefined;
 }
 
+/** The request listener of one virtual host: route, run the plugins, proxy. */
 export function createRequestHandler(context: HandlerContext): RequestListener {
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger, noteRoute: (name: string) => void) => {
     if (Buffer.byteLength(req.url ?? '') > MAX_REQUEST_TARGET_BYTES) {
