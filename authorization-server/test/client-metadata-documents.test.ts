@@ -9,7 +9,7 @@ import { DOCUMENT_REFUSED, cacheSecondsOf } from '../src/clients/metadata-docume
 import { isPublicAddress } from '../src/clients/public-addresses.ts';
 import { createBrowser } from './support/browser.ts';
 import { JOHN, REDIRECT_URI, authorizeUrl, introspect, pkcePair, redeemCode, signIn } from './support/oauth.ts';
-import { GATEWAY_SECRET, MCP_AUDIENCE, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { GATEWAY_SECRET, MCP_AUDIENCE, mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let as: RunningAuthorizationServer;
 let strict: RunningAuthorizationServer;
@@ -65,7 +65,7 @@ beforeAll(async () => {
   documentsUrl = `http://127.0.0.1:${(documents.address() as AddressInfo).port}`;
 
   inbox = await startTestInbox();
-  const mail = { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) };
+  const mail = mailSettings(inbox);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logLines.push(chunk.toString('utf8'));

@@ -19,7 +19,7 @@ import {
   startLogin,
   submit,
 } from './support/oauth.ts';
-import { GATEWAY_SECRET, MCP_AUDIENCE, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { GATEWAY_SECRET, MCP_AUDIENCE, mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let as: RunningAuthorizationServer;
 let inbox: TestInbox;
@@ -27,7 +27,7 @@ const gateway = { id: 'api-gateway-client', secret: GATEWAY_SECRET };
 
 beforeAll(async () => {
   inbox = await startTestInbox();
-  as = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) } });
+  as = await startAuthorizationServer({ env: mailSettings(inbox) });
 });
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import {
   submit,
   type PageState,
 } from './support/oauth.ts';
-import { startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let as: RunningAuthorizationServer;
 let inbox: TestInbox;
@@ -23,7 +23,7 @@ let inbox: TestInbox;
 beforeAll(async () => {
   inbox = await startTestInbox();
   // Per-address delays off: this file is about one code's page flow; otp-limits.test.ts covers the per-address limits.
-  as = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), OTP_FAILURE_DELAY_SECONDS: '0' } });
+  as = await startAuthorizationServer({ env: { ...mailSettings(inbox), OTP_FAILURE_DELAY_SECONDS: '0' } });
 });
 
 afterAll(async () => {
@@ -217,7 +217,7 @@ describe('one-time password expiry', () => {
   let shortLived: RunningAuthorizationServer;
 
   beforeAll(async () => {
-    shortLived = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), OTP_TTL_SECONDS: '1' } });
+    shortLived = await startAuthorizationServer({ env: { ...mailSettings(inbox), OTP_TTL_SECONDS: '1' } });
   });
 
   afterAll(async () => {

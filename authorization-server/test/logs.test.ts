@@ -16,7 +16,7 @@ import {
   startLogin,
   submit,
 } from './support/oauth.ts';
-import { API_AUDIENCE, GATEWAY_SECRET, MCP_SERVER_SECRET, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { API_AUDIENCE, GATEWAY_SECRET, MCP_SERVER_SECRET, mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let as: RunningAuthorizationServer;
 let inbox: TestInbox;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   as = await startAuthorizationServer({
-    env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) },
+    env: mailSettings(inbox),
     logger: createLogger('authorization-server', 'trace', sink),
   });
 });
@@ -110,7 +110,7 @@ describe('logs of failures', () => {
       },
     });
     const broken = await startAuthorizationServer({
-      env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) },
+      env: mailSettings(inbox),
       logger: createLogger('authorization-server', 'info', sink),
     });
     try {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
 import { createBrowser, type Browser } from './support/browser.ts';
 import { JANE, JOHN, authorizeUrl, csrfOf, pkcePair, registerMcpClient, startLogin, type PageState } from './support/oauth.ts';
-import { startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 /**
  * The per-address limits on one-time codes: wrong codes counted across codes
@@ -22,7 +22,7 @@ afterEach(async () => {
 /** A server and an inbox of its own, so that no test reads another's codes. */
 async function serverWith(env: Record<string, string> = {}): Promise<RunningAuthorizationServer> {
   inbox = await startTestInbox();
-  server = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), ...env } });
+  server = await startAuthorizationServer({ env: { ...mailSettings(inbox), ...env } });
   return server;
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox } from '@mcp-demo/testing';
 import { createBrowser } from './support/browser.ts';
 import { authorizeUrl, inspectorRegistration, pkcePair, register, registerMcpClient, REDIRECT_URI, signIn } from './support/oauth.ts';
-import { MCP_AUDIENCE, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { MCP_AUDIENCE, mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let as: RunningAuthorizationServer;
 
@@ -203,7 +203,7 @@ describe('registration bounds', () => {
   it('stores a registration for UNUSED_REGISTRATION_TTL_SECONDS until it is used for a sign-in', async () => {
     const inbox = await startTestInbox();
     const server = await startAuthorizationServer({
-      env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), UNUSED_REGISTRATION_TTL_SECONDS: '600' },
+      env: { ...mailSettings(inbox), UNUSED_REGISTRATION_TTL_SECONDS: '600' },
     });
     try {
       const database = new DatabaseSync(join(server.dataDir, 'authorization-server.sqlite'));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
 import { createBrowser } from './support/browser.ts';
 import { authorizeUrl, introspect, obtainAccessToken, pkcePair, redeemCode, signIn, type Registered } from './support/oauth.ts';
-import { GATEWAY_SECRET, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { GATEWAY_SECRET, mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 let inbox: TestInbox;
 let current: RunningAuthorizationServer | undefined;
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe('restart on the same DATA_DIR', () => {
   it('keeps registered clients, unexpired tokens and the signing key', async () => {
-    const mail = { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) };
+    const mail = mailSettings(inbox);
     const first = await startAuthorizationServer({ env: mail });
     current = first;
     const gateway = { id: 'api-gateway-client', secret: GATEWAY_SECRET };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
 import { createBrowser } from './support/browser.ts';
 import { authorizeUrl, pkcePair, redeemCode, registerMcpClient, signIn } from './support/oauth.ts';
-import { startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
+import { mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 /**
  * stocks/trade, the step-up scope the gateway asks for on the place-order
@@ -15,7 +15,7 @@ let inbox: TestInbox;
 
 beforeAll(async () => {
   inbox = await startTestInbox();
-  as = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) } });
+  as = await startAuthorizationServer({ env: mailSettings(inbox) });
 });
 
 afterAll(async () => {

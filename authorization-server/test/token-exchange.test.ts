@@ -8,6 +8,7 @@ import {
   GATEWAY_SECRET,
   MCP_AUDIENCE,
   MCP_SERVER_SECRET,
+  mailSettings,
   startAuthorizationServer,
   type RunningAuthorizationServer,
 } from './support/server.ts';
@@ -35,7 +36,7 @@ async function mintWithServerKey(claims: JWTPayload, lifetime: number, typ = 'at
 
 beforeAll(async () => {
   inbox = await startTestInbox();
-  as = await startAuthorizationServer({ env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) } });
+  as = await startAuthorizationServer({ env: mailSettings(inbox) });
   const obtained = await obtainAccessToken(as.baseUrl, inbox, createBrowser());
   mcpClient = obtained.client;
   opaqueToken = obtained.token.access_token as string;

@@ -22,7 +22,7 @@ import type { ModelStorage } from '../../src/storage/model-storage.ts';
 import { openModelStorage } from '../../src/storage/open-storage.ts';
 import { createBrowser } from '../support/browser.ts';
 import { introspect, obtainAccessToken } from '../support/oauth.ts';
-import { GATEWAY_SECRET, startAuthorizationServer } from '../support/server.ts';
+import { GATEWAY_SECRET, mailSettings, startAuthorizationServer } from '../support/server.ts';
 
 const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 10);
 const INTROSPECTIONS = Number(process.env.BENCH_INTROSPECTIONS ?? 300);
@@ -67,7 +67,7 @@ async function measure(store: string, env: Record<string, string>): Promise<Figu
   const inbox = await startTestInbox();
   const meter: Meter = { calls: 0, ms: 0 };
   const server = await startAuthorizationServer({
-    env: { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort), ...env },
+    env: { ...mailSettings(inbox), ...env },
     openStorage: async (settings) => measured(await openModelStorage(settings), meter),
   });
   try {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '@mcp-demo/service-kit';
+import type { TestInbox } from '@mcp-demo/testing';
 import { createAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from '../../src/app.ts';
 import { loadSettings, type Settings } from '../../src/config.ts';
 
@@ -11,6 +12,11 @@ export const GATEWAY_SECRET = 'gateway-test-secret';
 export const MCP_SERVER_SECRET = 'mcp-server-test-secret';
 export const MCP_AUDIENCE = 'https://mcp.demo.example/';
 export const API_AUDIENCE = 'https://api.demo.example';
+
+/** The settings that send the server's one-time codes to the test inbox. */
+export function mailSettings(inbox: TestInbox): { SMTP_HOST: string; SMTP_PORT: string } {
+  return { SMTP_HOST: inbox.smtpHost, SMTP_PORT: String(inbox.smtpPort) };
+}
 
 export interface RunningAuthorizationServer {
   baseUrl: string;
