@@ -26,6 +26,7 @@ import { mkdtempSync, openSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startTestIssuer, unusedPort } from '@mcp-demo/testing';
+import { toolCallShape } from '../../../bench/hops.ts';
 import { median } from '../../../bench/measure.ts';
 import { cpuMs } from '../../../bench/proc.ts';
 import { runWrk, type LoadResult, type RequestShape } from '../../../bench/wrk.ts';
@@ -95,39 +96,15 @@ try {
   const apiToken = await issuer.mint(CLAIMS, { audience: API_AUDIENCE, expiresIn: 3600 });
   const mcpToken = await issuer.mint(CLAIMS, { audience: MCP_AUDIENCE, expiresIn: 3600 });
 
-  const toolCall = JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/call',
-    params: {
-      name: 'fetch-stock-prices',
-      arguments: {},
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-        'io.modelcontextprotocol/clientInfo': { name: 'cpu-bench', version: '1.0.0' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  });
-  const toolHeaders = {
-    authorization: `Bearer ${mcpToken}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': 'tools/call',
-    'mcp-name': 'fetch-stock-prices',
-  };
-
   // One call by hand first: the figures mean nothing unless the tool succeeds.
-  const probe = await fetch(`${mcpUrl}/`, { method: 'POST', headers: toolHeaders, body: toolCall });
+  const mcpShape = toolCallShape(`${mcpUrl}/`, mcpToken);
+  const probe = await fetch(mcpShape.url, { method: mcpShape.method, headers: { ...mcpShape.headers, 'content-type': mcpShape.contentType ?? '' }, body: mcpShape.body });
   const probeText = await probe.text();
   if (probe.status !== 200 || !probeText.includes('acme-robotics') || probeText.includes('"isError":true')) {
     throw new Error(`the probe tool call failed (${probe.status}): ${probeText.slice(0, 300)}`);
   }
 
   const apiShape: RequestShape = { url: `${apiUrl}/stocks`, method: 'GET', headers: { authorization: `Bearer ${apiToken}`, accept: 'application/json' } };
-  const { 'content-type': contentType, ...mcpHeaders } = toolHeaders;
-  const mcpShape: RequestShape = { url: `${mcpUrl}/`, method: 'POST', headers: mcpHeaders, body: toolCall, contentType, expectToolResult: true };
   const pids = [mcp.pid ?? 0, api.pid ?? 0];
 
   process.stdout.write(
