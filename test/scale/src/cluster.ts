@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { startPostgres, startServiceProcess, startTestInbox, unusedPort, type ServiceProcess, type TestInbox, type TestPostgres } from '@mcp-demo/testing';
+import { API_AUDIENCE, GATEWAY_SECRET, MCP_AUDIENCE, MCP_SERVER_SECRET, mailSettings } from '../../../authorization-server/test/support/server.ts';
 import { startFront, type Front } from './front.ts';
 
 const AUTHORIZATION_SERVER_MAIN = fileURLToPath(new URL('../../../authorization-server/src/main.ts', import.meta.url));
 
-export const GATEWAY_SECRET = 'gateway-scale-secret';
-export const MCP_SERVER_SECRET = 'mcp-server-scale-secret';
-export const MCP_AUDIENCE = 'https://mcp.demo.example/';
-export const API_AUDIENCE = 'https://api.demo.example';
+// The same client secrets and audiences as the in-process test server: the
+// OAuth steps of authorization-server/test/support/oauth.ts assume them.
+export { API_AUDIENCE, GATEWAY_SECRET, MCP_AUDIENCE, MCP_SERVER_SECRET };
 
 export interface Node {
   name: string;
@@ -62,8 +62,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         MCP_SERVER_CLIENT_SECRET: MCP_SERVER_SECRET,
         MCP_AUDIENCES: MCP_AUDIENCE,
         API_AUDIENCE,
-        SMTP_HOST: inbox.smtpHost,
-        SMTP_PORT: String(inbox.smtpPort),
+        ...mailSettings(inbox),
         ...options.env,
       },
     });
