@@ -159,9 +159,12 @@ function* chunksOf(body: Buffer): Generator<Buffer> {
   for (let offset = 0; offset < body.length; offset += WRITE_CHUNK_BYTES) yield body.subarray(offset, offset + WRITE_CHUNK_BYTES);
 }
 
+/** The `code` of a Node or undici error, if it has one. */
+const errorCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
 /** The connection closed or reset before any response arrived. */
 function isClosedConnection(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
@@ -169,12 +172,12 @@ function isClosedConnection(error: unknown): boolean {
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 export function isConnectFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   return typeof code === 'string' && CONNECT_FAILURES.has(code);
 }
 
 function classify(error: unknown): ProxyFailure {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? TIMED_OUT : UNAVAILABLE;
 }
 
@@ -238,11 +241,11 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
     let response: Dispatcher.ResponseData | undefined;
     let target = balancer.next();
     let watchdog: ReturnType<typeof writeWatchdog> | undefined;
+    // A body of one chunk goes as it is, in the request's one write: the
+    // watchdog would see that single chunk taken at once and stop there.
+    const whole = request.body !== undefined && request.body.length <= WRITE_CHUNK_BYTES ? request.body : undefined;
     while (!response) {
       tried.add(target);
-      // A body of one chunk goes as it is, in the request's one write: the
-      // watchdog would see that single chunk taken at once and stop there.
-      const whole = request.body !== undefined && request.body.length <= WRITE_CHUNK_BYTES ? request.body : undefined;
       const source = whole !== undefined ? null : request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
       watchdog = source ? writeWatchdog(source, request.writeTimeoutMs, onWriteTimeout) : undefined;
       try {
