@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
 /** What a caller's X-Request-Id may hold to be adopted: short, and safe in a header, a log line and a JSON body. */
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * The request id of a request: the caller's X-Request-Id when it is sane, so
