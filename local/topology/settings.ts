@@ -10,7 +10,7 @@ import { env, loadConfig } from '@mcp-demo/service-kit';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
-export const portsSchema = z.object({
+const portsSchema = z.object({
   GATEWAY_MCP_PORT: env.port(3100),
   GATEWAY_API_PORT: env.port(3101),
   GATEWAY_LOGIN_PORT: env.port(3102),

@@ -80,7 +80,7 @@ export interface TopologyOptions {
 const UNSERVED_HOSTS = ['admin.demo.example'];
 
 /** Replica n of a service: the first keeps the plain name, so one replica looks as before. */
-export const replicaName = (service: string, index: number) => (index === 0 ? service : `${service}-${index + 1}`);
+const replicaName = (service: string, index: number) => (index === 0 ? service : `${service}-${index + 1}`);
 
 /**
  * kong.yml's services (by name) -> where they run here. The "<host>:<port>"
@@ -88,7 +88,7 @@ export const replicaName = (service: string, index: number) => (index === 0 ? se
  * or the targets of the upstream it names; an introspection endpoint's host
  * is the host of the service it belongs to.
  */
-export function upstreamsFromKong(config: KongConfig, origins: Record<string, string[]>): Record<string, string[]> {
+function upstreamsFromKong(config: KongConfig, origins: Record<string, string[]>): Record<string, string[]> {
   const upstreams: Record<string, string[]> = {};
   const problems: string[] = [];
   const put = (key: string, list: string[] | undefined, what: string) => {
