@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { SharedValues } from '../storage/model-storage.ts';
+import { storedOrCreated, type SharedValues } from '../storage/model-storage.ts';
 
 /** Where generated cookie keys live in the store's shared values. */
 export const COOKIE_KEYS_NAME = 'cookie-keys';
@@ -26,11 +26,10 @@ function legacyKeys(file: string | undefined): string[] | undefined {
  */
 export async function loadCookieKeys(configured: string[], shared: SharedValues, legacyFile?: string): Promise<string[]> {
   if (configured.length > 0) return configured;
-  let stored = await shared.get(COOKIE_KEYS_NAME);
-  if (stored === undefined) {
+  const stored = await storedOrCreated(shared, COOKIE_KEYS_NAME, () => {
     const keys = legacyKeys(legacyFile) ?? [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
-    stored = await shared.putIfAbsent(COOKIE_KEYS_NAME, JSON.stringify({ keys }));
-  }
+    return JSON.stringify({ keys });
+  });
   const keys = (JSON.parse(stored) as { keys?: unknown }).keys;
   if (!validKeys(keys)) throw new Error(`the stored value "${COOKIE_KEYS_NAME}" does not hold cookie keys`);
   return keys;

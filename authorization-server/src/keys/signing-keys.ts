@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import type { SharedValues } from '../storage/model-storage.ts';
+import { storedOrCreated, type SharedValues } from '../storage/model-storage.ts';
 
 export const SIGNING_ALGORITHM = 'PS256';
 
@@ -115,11 +115,10 @@ export interface LoadSigningKeysOptions {
  */
 export async function loadSigningKeys(shared: SharedValues, options: LoadSigningKeysOptions = {}): Promise<SigningKeys> {
   const now = options.now ?? Date.now();
-  let stored = await shared.get(SIGNING_KEYS_NAME);
-  if (stored === undefined) {
+  const stored = await storedOrCreated(shared, SIGNING_KEYS_NAME, async () => {
     const first: StoredKeySet = { keys: [{ jwk: legacyKey(options.legacyFile) ?? (await generateSigningJwk()), activatesAt: 0 }] };
-    stored = await shared.putIfAbsent(SIGNING_KEYS_NAME, JSON.stringify(first));
-  }
+    return JSON.stringify(first);
+  });
   const set = parseKeySet(stored);
   const active = activeKey(set, now);
   const complete = async (jwk: JWK): Promise<JWK> => ({ ...jwk, kid: jwk.kid ?? (await calculateJwkThumbprint(jwk)), alg: SIGNING_ALGORITHM, use: 'sig' });

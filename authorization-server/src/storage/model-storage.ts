@@ -81,6 +81,15 @@ export interface SharedValues {
   replace(name: string, expected: string, value: string): Promise<boolean>;
 }
 
+/**
+ * The value stored under `name`; when there is none yet, the one `create`
+ * makes, unless another node stored its own first. `create` runs only when
+ * the store holds nothing (generating a key is not free).
+ */
+export async function storedOrCreated(shared: SharedValues, name: string, create: () => string | Promise<string>): Promise<string> {
+  return (await shared.get(name)) ?? shared.putIfAbsent(name, await create());
+}
+
 /** The parameters of a counter hit, as both stores bind them. */
 export function counterParameters(key: string, rule: CounterRule, now: number) {
   return {
