@@ -146,23 +146,23 @@ export async function superviseService(
   }
   watch(first);
 
+  const expectExit = () => {
+    stopped = true;
+    clearTimeout(pendingRestart);
+    pendingRestart = undefined;
+  };
+
   return {
     name: spec.name,
     pid: () => current?.child.pid,
     stop: async () => {
-      stopped = true;
-      clearTimeout(pendingRestart);
-      pendingRestart = undefined;
+      expectExit();
       await current?.stop();
       // A restart under way ends quickly now: its process is gone or is
       // stopped as soon as it has been spawned.
       await restarting;
       current = undefined;
     },
-    expectExit: () => {
-      stopped = true;
-      clearTimeout(pendingRestart);
-      pendingRestart = undefined;
-    },
+    expectExit,
   };
 }
