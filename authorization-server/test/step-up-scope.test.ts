@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInbox, type TestInbox } from '@mcp-demo/testing';
 import { createBrowser } from './support/browser.ts';
-import { authorizeUrl, pkcePair, redeemCode, registerMcpClient, signIn } from './support/oauth.ts';
+import { registerMcpClient, tokenFor, type Registered } from './support/oauth.ts';
 import { mailSettings, startAuthorizationServer, type RunningAuthorizationServer } from './support/server.ts';
 
 /**
@@ -23,14 +23,8 @@ afterAll(async () => {
   await inbox?.close();
 });
 
-async function tokenScope(clientId: string, clientSecret: string, scope: string | null): Promise<unknown> {
-  const { verifier, challenge } = pkcePair();
-  const callback = await signIn(createBrowser(), as.baseUrl, authorizeUrl(as.baseUrl, { clientId, challenge, scope }), { inbox });
-  const code = callback.searchParams.get('code');
-  expect(code, callback.href).toBeTruthy();
-  const { status, json } = await redeemCode(as.baseUrl, { clientId, clientSecret, code: code as string, verifier });
-  expect(status, JSON.stringify(json)).toBe(200);
-  return json.scope;
+async function tokenScope(client: Registered, scope: string | null): Promise<unknown> {
+  return (await tokenFor(as.baseUrl, inbox, createBrowser(), client, { scope })).scope;
 }
 
 describe('the stocks/trade step-up scope', () => {
@@ -42,11 +36,11 @@ describe('the stocks/trade step-up scope', () => {
   it('may be asked for by a client registered with stocks/read only, and is issued after consent', async () => {
     const client = await registerMcpClient(as.baseUrl, { scope: 'stocks/read' });
     expect(client.scope).toBe('stocks/read stocks/trade');
-    expect(await tokenScope(client.client_id, client.client_secret as string, 'stocks/read stocks/trade')).toBe('stocks/read stocks/trade');
+    expect(await tokenScope(client, 'stocks/read stocks/trade')).toBe('stocks/read stocks/trade');
   });
 
   it('is not part of the default for a request without scope', async () => {
     const client = await registerMcpClient(as.baseUrl, { scope: 'stocks/read' });
-    expect(await tokenScope(client.client_id, client.client_secret as string, null)).toBe('stocks/read');
+    expect(await tokenScope(client, null)).toBe('stocks/read');
   });
 });

@@ -222,16 +222,16 @@ export async function exchange(
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-/** Registers a client, signs John in and redeems the code: an MCP client's opaque token. */
-export async function obtainAccessToken(
+/** Signs in for a registered client (scope as authorizeUrl takes it) and redeems the code; returns the token response. */
+export async function tokenFor(
   baseUrl: string,
   inbox: TestInbox,
   browser: Browser,
-  options: { email?: string } = {},
-): Promise<{ client: Registered; token: Record<string, unknown> }> {
-  const client = await registerMcpClient(baseUrl);
+  client: Registered,
+  options: { email?: string; scope?: string | null } = {},
+): Promise<Record<string, unknown>> {
   const { verifier, challenge } = pkcePair();
-  const callback = await signIn(browser, baseUrl, authorizeUrl(baseUrl, { clientId: client.client_id, challenge }), {
+  const callback = await signIn(browser, baseUrl, authorizeUrl(baseUrl, { clientId: client.client_id, challenge, scope: options.scope }), {
     inbox,
     ...(options.email ? { email: options.email } : {}),
   });
@@ -244,5 +244,16 @@ export async function obtainAccessToken(
     verifier,
   });
   expect(status, JSON.stringify(json)).toBe(200);
-  return { client, token: json };
+  return json;
+}
+
+/** Registers a client, signs John in and redeems the code: an MCP client's opaque token. */
+export async function obtainAccessToken(
+  baseUrl: string,
+  inbox: TestInbox,
+  browser: Browser,
+  options: { email?: string } = {},
+): Promise<{ client: Registered; token: Record<string, unknown> }> {
+  const client = await registerMcpClient(baseUrl);
+  return { client, token: await tokenFor(baseUrl, inbox, browser, client, options) };
 }
