@@ -6,7 +6,7 @@ import { basicCredentials, bearerChallenge, readBearerToken } from '@mcp-demo/ac
 import { jsonResponse, RequestBodyTooLarge, type GatewayPlugin, type PluginResponse } from './types.ts';
 import { createTokenCache, type TokenCache } from './token-cache.ts';
 import { MAX_INTEGER } from '../limits.ts';
-import { challengeScope, grantedScopes, neededScopes, scopeRequirementSchema, UnreadableBody } from './scope-requirements.ts';
+import { challengeScope, grantedScopes, MAX_INSPECTED_BODY, neededScopes, scopeRequirementSchema, UnreadableBody } from './scope-requirements.ts';
 
 /**
  * The phantom token pattern, with the behaviour of the Kong plugin in
@@ -23,8 +23,7 @@ const INTROSPECTION_FAILED_MESSAGE = 'The authorization server returned an unexp
 const UNAVAILABLE_MESSAGE = 'The authorization server could not be reached';
 const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request needs';
 const MALFORMED_HEADER_MESSAGE = 'The Mcp-Method or Mcp-Name header is malformed';
-const UNREADABLE_BODY_MESSAGE =
-  'The gateway could not read the MCP method from the request: send the Mcp-Method and Mcp-Name headers, or a JSON-RPC request body of at most 8192 bytes';
+const UNREADABLE_BODY_MESSAGE = `The gateway could not read the MCP method from the request: send the Mcp-Method and Mcp-Name headers, or a JSON-RPC request body of at most ${MAX_INSPECTED_BODY} bytes`;
 
 /** `{vault://env/<name>}`: Kong's environment variable vault, the only one supported. */
 export const ENV_VAULT_REFERENCE = /^\{vault:\/\/env\/([A-Za-z0-9_-]+)\}$/;
