@@ -33,7 +33,7 @@ export interface ModelStorage {
   counters: AttemptCounters;
   /** Values every node must agree on (signing and cookie keys); see SharedValues. */
   shared: SharedValues;
-  /** Lets an entry live until it is destroyed (a registration that was used for a sign-in). */
+  /** Lets an entry live until it is destroyed (a registration that was used for a sign-in); writes nothing when it already does (every sign-in calls it). */
   keep(model: string, id: string): Promise<void>;
   /** Removes expired rows; returns how many were removed. */
   sweep(): Promise<number>;

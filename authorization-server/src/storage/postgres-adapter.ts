@@ -194,7 +194,7 @@ export async function openPostgresStorage(connectionString: string, options: Pos
     counters,
     shared,
     keep: async (model, id) => {
-      await pool.query('UPDATE oidc_models SET expires_at = NULL WHERE model = $1 AND id = $2', [model, id]);
+      await pool.query('UPDATE oidc_models SET expires_at = NULL WHERE model = $1 AND id = $2 AND expires_at IS NOT NULL', [model, id]);
     },
     sweep: async () => {
       const now = Date.now();

@@ -104,7 +104,7 @@ export function openSqliteStorage(file: string): ModelStorage {
     findByUserCode: db.prepare(`SELECT payload FROM oidc_models WHERE model = ? AND user_code = ? AND ${live}`),
     consume: db.prepare(`UPDATE oidc_models SET payload = json_set(payload, '$.consumed', ?) WHERE model = ? AND id = ? AND ${live}`),
     destroy: db.prepare('DELETE FROM oidc_models WHERE model = ? AND id = ?'),
-    keep: db.prepare('UPDATE oidc_models SET expires_at = NULL WHERE model = ? AND id = ?'),
+    keep: db.prepare('UPDATE oidc_models SET expires_at = NULL WHERE model = ? AND id = ? AND expires_at IS NOT NULL'),
     revokeByGrantId: db.prepare('DELETE FROM oidc_models WHERE grant_id = ?'),
     sweep: db.prepare('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     hit: db.prepare(HIT),
