@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@mcp-demo/service-kit';
-import { demoSecret, KONG_CONFIG_PATH, unsetWhenBlank } from '../topology/index.ts';
+import { DEMO_CLIENT_SECRET, KONG_CONFIG_PATH } from '../topology/index.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './index.ts';
 
 /** The gateway's settings when it runs alone (`npm run gateway -w @mcp-demo/local`). */
@@ -8,12 +8,12 @@ import { DEFAULT_BODY_LIMIT_BYTES } from './index.ts';
 export const settingsSchema = z.object({
   KONG_CONFIG: env.text(KONG_CONFIG_PATH),
   /** JSON file with { virtualHosts, upstreams, publicUrls? }. */
-  GATEWAY_MAPPING_FILE: z.preprocess(unsetWhenBlank, z.string().optional()),
+  GATEWAY_MAPPING_FILE: env.optionalText(),
   /** Demo value: kong.yml reads it through {vault://env/gateway_client_secret}. */
-  GATEWAY_CLIENT_SECRET: demoSecret(),
+  GATEWAY_CLIENT_SECRET: env.demoSecret(DEMO_CLIENT_SECRET),
   GATEWAY_BODY_LIMIT_BYTES: env.integer(DEFAULT_BODY_LIMIT_BYTES, { min: 1 }),
   /** Unset: no status listener. */
-  GATEWAY_STATUS_PORT: z.preprocess(unsetWhenBlank, env.port(0).optional()),
+  GATEWAY_STATUS_PORT: env.optionalPort(),
   LOG_LEVEL: env.logLevel(),
 });
 

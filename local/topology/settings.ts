@@ -29,23 +29,19 @@ const portsSchema = z.object({
 /** Distance between the ports of two replicas of one service: 3000, 3010, 3020... */
 export const REPLICA_PORT_STEP = 10;
 
-/** A blank variable means "not set", as service-kit's env helpers treat it. */
-export const unsetWhenBlank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-
-/** A demo secret (`Password1` unless set); a set one is taken exactly, spaces included. */
-export const demoSecret = () => z.preprocess(unsetWhenBlank, z.string().default('Password1'));
-
-const postgresUrl = z.preprocess(
-  unsetWhenBlank,
-  z.string().trim().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' }).optional(),
-);
+/**
+ * The seed's demo client secret, which the launcher gives the authorization
+ * server, the gateway and the MCP server unless set, so that the local stack
+ * runs out of the box. A demo value, public: set GATEWAY_CLIENT_SECRET and
+ * MCP_SERVER_CLIENT_SECRET for anything else.
+ */
+export const DEMO_CLIENT_SECRET = 'Password1';
 
 export const settingsSchema = portsSchema.extend({
   DEPLOY_DIR: env.text('.deploy'),
   LOG_LEVEL: env.logLevel(),
-  /** Demo values: both secrets default to the seed's `Password1` so the stack runs out of the box. */
-  GATEWAY_CLIENT_SECRET: demoSecret(),
-  MCP_SERVER_CLIENT_SECRET: demoSecret(),
+  GATEWAY_CLIENT_SECRET: env.demoSecret(DEMO_CLIENT_SECRET),
+  MCP_SERVER_CLIENT_SECRET: env.demoSecret(DEMO_CLIENT_SECRET),
   API_AUDIENCE: env.optionalUrl().transform((value) => value ?? 'https://api.demo.example'),
   /** Processes of the MCP server, balanced by the gateway. */
   MCP_SERVER_REPLICAS: env.integer(1, { min: 1, max: 16 }),
@@ -56,7 +52,7 @@ export const settingsSchema = portsSchema.extend({
    * SQLite in the deploy directory, and several nodes get a throwaway
    * PostgreSQL the launcher starts (and removes when it stops).
    */
-  DATABASE_URL: postgresUrl,
+  DATABASE_URL: env.optionalPostgresUrl(),
   // Supervision: a service that exits is restarted after a delay that doubles
   // from LAUNCHER_RESTART_DELAY_MS up to LAUNCHER_RESTART_MAX_DELAY_MS. Once it
   // has been restarted LAUNCHER_RESTART_LIMIT times within the window, the

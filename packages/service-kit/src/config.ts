@@ -44,31 +44,41 @@ export function loadConfig<Schema extends z.ZodType>(
 const isBlank = (value: unknown): boolean => typeof value === 'string' && value.trim() === '';
 const unsetWhenEmpty = (value: unknown) => (isBlank(value) ? undefined : value);
 
-const wholeNumber = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    unsetWhenEmpty,
-    z.coerce
-      .number({ error: 'must be a whole number' })
-      .int({ error: 'must be a whole number' })
-      .min(min, { error: `must be at least ${min}` })
-      .max(max, { error: `must be at most ${max}` })
-      .default(fallback),
-  );
+/** `schema`, or undefined when the variable is unset or blank. */
+const optional = <Schema extends z.ZodType>(schema: Schema) => z.preprocess(unsetWhenEmpty, schema.optional());
+
+const wholeNumberIn = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const wholeNumber = (fallback: number, min: number, max: number) => z.preprocess(unsetWhenEmpty, wholeNumberIn(min, max).default(fallback));
+
+const PORT_RANGE = [0, 65_535] as const;
 
 const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http or https URL' });
+
+const trimmedText = () => z.string().trim().min(1, { error: 'must not be blank' });
 
 /**
  * Field helpers, so every service spells and checks its variables the same
  * way. Blanks are turned into "unset" inside each helper, so a `.optional()`
- * or `.default()` added around one still sees the blank: use `optionalUrl`
- * and the helpers' own fallbacks instead.
+ * or `.default()` added around one still sees the blank: use the `optional…`
+ * helpers and the helpers' own fallbacks instead.
  */
 export const env = {
-  port: (fallback: number) => wholeNumber(fallback, 0, 65_535),
+  port: (fallback: number) => wholeNumber(fallback, ...PORT_RANGE),
+  /** A port, or undefined when unset: for a listener that is off unless asked for. */
+  optionalPort: () => optional(wholeNumberIn(...PORT_RANGE)),
   url: () => z.preprocess(unsetWhenEmpty, httpUrl()),
-  optionalUrl: () => z.preprocess(unsetWhenEmpty, httpUrl().optional()),
+  optionalUrl: () => optional(httpUrl()),
   /** A base URL normalised without a trailing slash. */
   baseUrl: () => z.preprocess(unsetWhenEmpty, httpUrl().transform((value) => value.replace(/\/+$/, ''))),
+  /** A PostgreSQL connection URL (postgres:// or postgresql://), or undefined when unset. */
+  optionalPostgresUrl: () =>
+    optional(z.string().trim().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })),
   boolean: (fallback: boolean) =>
     z.preprocess(
       unsetWhenEmpty,
@@ -92,12 +102,17 @@ export const env = {
         ),
     ),
   /** Free text, trimmed; required unless a fallback is given. */
-  text: (fallback?: string) => {
-    const text = z.string().trim().min(1, { error: 'must not be blank' });
-    return z.preprocess(unsetWhenEmpty, fallback === undefined ? text : text.default(fallback));
-  },
+  text: (fallback?: string) => z.preprocess(unsetWhenEmpty, fallback === undefined ? trimmedText() : trimmedText().default(fallback)),
+  /** Free text, trimmed, or undefined when unset. */
+  optionalText: () => optional(trimmedText()),
   /** A credential: required, and taken exactly as written (no trimming). */
   secret: () => z.preprocess(unsetWhenEmpty, z.string()),
+  /**
+   * A credential with a demo value for a profile that must run out of the
+   * box (never for a service built into an image: those require `secret`).
+   * A set value is taken exactly as written.
+   */
+  demoSecret: (demoValue: string) => z.preprocess(unsetWhenEmpty, z.string().default(demoValue)),
   seconds: (fallback: number, max = Number.MAX_SAFE_INTEGER) => wholeNumber(fallback, 0, max),
   /** A bounded whole number that is not a port or a duration in seconds: milliseconds, a cache size. */
   integer: (fallback: number, bounds: { min?: number; max?: number } = {}) =>

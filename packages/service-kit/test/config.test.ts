@@ -89,3 +89,49 @@ describe('loadConfig', () => {
     expect(loadConfig('svc', z.object({ BASE: env.baseUrl() }), { BASE: 'https://mcp.demo.example/' })).toEqual({ BASE: 'https://mcp.demo.example' });
   });
 });
+
+describe('the optional and demo-value helpers', () => {
+  const schema = z.object({
+    STATUS_PORT: env.optionalPort(),
+    MAPPING_FILE: env.optionalText(),
+    DATABASE_URL: env.optionalPostgresUrl(),
+    CLIENT_SECRET: env.demoSecret('demo-value'),
+  });
+  const unset = { STATUS_PORT: undefined, MAPPING_FILE: undefined, DATABASE_URL: undefined, CLIENT_SECRET: 'demo-value' };
+  const problemsOf = (variables: Record<string, string>): readonly string[] => {
+    try {
+      loadConfig('svc', schema, variables);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      return (error as ConfigurationError).problems;
+    }
+    return [];
+  };
+
+  it('reads an absent, empty or whitespace-only variable as unset: undefined, or the demo value', () => {
+    expect(loadConfig('svc', schema, {})).toEqual(unset);
+    expect(loadConfig('svc', schema, { STATUS_PORT: '', MAPPING_FILE: '', DATABASE_URL: '', CLIENT_SECRET: '' })).toEqual(unset);
+    expect(loadConfig('svc', schema, { STATUS_PORT: '  ', MAPPING_FILE: '\t', DATABASE_URL: ' \n', CLIENT_SECRET: '   ' })).toEqual(unset);
+  });
+
+  it('takes a set value: a port as a number, text and URL trimmed, a secret exactly as written', () => {
+    expect(
+      loadConfig('svc', schema, {
+        STATUS_PORT: '0',
+        MAPPING_FILE: ' mapping.json ',
+        DATABASE_URL: ' postgresql://user@db:5432/authorization_server ',
+        CLIENT_SECRET: ' s3cret ',
+      }),
+    ).toEqual({ STATUS_PORT: 0, MAPPING_FILE: 'mapping.json', DATABASE_URL: 'postgresql://user@db:5432/authorization_server', CLIENT_SECRET: ' s3cret ' });
+    expect(loadConfig('svc', schema, { STATUS_PORT: '9090', DATABASE_URL: 'postgres://db/app' })).toMatchObject({ STATUS_PORT: 9090, DATABASE_URL: 'postgres://db/app' });
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['a port that is not a number', { STATUS_PORT: 'eighty' }, 'STATUS_PORT: must be a whole number'],
+    ['a port out of range', { STATUS_PORT: '65536' }, 'STATUS_PORT: must be at most 65535'],
+    ['a negative port', { STATUS_PORT: '-1' }, 'STATUS_PORT: must be at least 0'],
+    ['a database URL of another kind', { DATABASE_URL: 'mysql://db/app' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+  ])('refuses %s in a ConfigurationError naming the variable', (_case, variables, expected) => {
+    expect(problemsOf(variables)).toEqual([expected]);
+  });
+});
