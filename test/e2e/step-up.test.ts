@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSUFFICIENT_SCOPE_MESSAGE } from '@mcp-demo/access-token';
 import { startNginxGateway, type NginxGateway } from '../nginx-gateway/src/gateway.ts';
 import { nginxUnavailable } from '../nginx-gateway/src/nginx.ts';
 import { connectWithSignIn } from './support/mcp-session.ts';
@@ -22,7 +23,6 @@ import type { SignInRecord } from './support/step-up-sign-in.ts';
 const SIGN_IN_SCRIPT = join(import.meta.dirname, 'support/step-up-sign-in.ts');
 const JOHN = 'john.doe@demo.example';
 const ORDER = { id: 'acme-robotics', side: 'buy', quantity: 5 };
-const MESSAGE = 'The access token lacks a scope this request needs';
 const REFUSAL = 'The stocks API refused this operation to AI agents: Placing orders is not available to AI agent clients';
 
 let workDir: string;
@@ -65,9 +65,9 @@ async function expectGatewayChallenge(stack: Stack, token: string): Promise<void
     expect(response.status, era).toBe(403);
     // The gateway's attribute order (resource_metadata before scope) tells its challenge from the MCP server's.
     expect(response.headers.get('www-authenticate'), era).toBe(
-      `Bearer error="insufficient_scope", error_description="${MESSAGE}", resource_metadata="${stack.endpoints.external.protectedResourceMetadata}", scope="stocks/read stocks/trade"`,
+      `Bearer error="insufficient_scope", error_description="${INSUFFICIENT_SCOPE_MESSAGE}", resource_metadata="${stack.endpoints.external.protectedResourceMetadata}", scope="stocks/read stocks/trade"`,
     );
-    expect(await response.json(), era).toEqual({ code: 'insufficient_scope', message: MESSAGE });
+    expect(await response.json(), era).toEqual({ code: 'insufficient_scope', message: INSUFFICIENT_SCOPE_MESSAGE });
   }
 }
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { INSUFFICIENT_SCOPE_MESSAGE } from '@mcp-demo/access-token';
 import { startTestApi, type TestApi } from '../../stocks-api/test/support.ts';
-import { INSUFFICIENT_SCOPE_MESSAGE, PLACE_ORDER } from '../src/mcp/tools/place-order.ts';
+import { PLACE_ORDER, requireTradeScope } from '../src/mcp/tools/place-order.ts';
 import { callTool, connectModernClient, MCP_AUDIENCE, RESOURCE_METADATA, startMcpServer, testEnvironment, textOf, type RunningMcpServer } from './support/mcp-server.ts';
 
 /**
@@ -15,7 +16,9 @@ const agent = { sub: 'john.doe@demo.example', region: 'USA', client_type: 'mcp',
 const trusted = { sub: 'jane.test@demo.example', region: 'Europe', client_type: 'web', client_assurance_level: 2, client_id: 'web-1' };
 const ORDER = { id: 'acme-robotics', side: 'buy', quantity: 3 };
 const EUROPEAN_ORDER = { id: 'fjord-shipping', side: 'sell', quantity: 2, limitPrice: 10.5 };
-const CHALLENGE = `Bearer error="insufficient_scope", error_description="${INSUFFICIENT_SCOPE_MESSAGE}", scope="stocks/read stocks/trade", resource_metadata="${RESOURCE_METADATA}"`;
+const challengeNaming = (scope: string) =>
+  `Bearer error="insufficient_scope", error_description="${INSUFFICIENT_SCOPE_MESSAGE}", scope="${scope}", resource_metadata="${RESOURCE_METADATA}"`;
+const CHALLENGE = challengeNaming('stocks/read stocks/trade');
 
 let api: TestApi;
 let server: RunningMcpServer;
@@ -28,6 +31,19 @@ function recordingFetch(seen: Response[]): FetchLike {
     return response;
   };
 }
+
+/** A 2025-11-25 tools/call for place-order, sent by hand. */
+const legacyPlaceOrder = async (url: string, accessToken: string) =>
+  fetch(`${url}/`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: PLACE_ORDER, arguments: ORDER } }),
+  });
 
 const token = (claims: Record<string, unknown>, scope: string) => api.issuer.mint({ ...claims, scope }, { audience: MCP_AUDIENCE });
 const ordersAccepted = () => api.logLines.filter((line) => line.includes('order accepted')).length;
@@ -70,20 +86,35 @@ describe('place-order, the tool that needs stocks/trade', () => {
   // Sent by hand: the v1 SDK client does not settle a call refused with 403 unless it has an OAuth provider.
   it('answers a 2025-11-25 call without stocks/trade the same way', async () => {
     const before = ordersAccepted();
-    const response = await fetch(`${server.url}/`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await token(trusted, 'stocks/read')}`,
-        accept: 'application/json, text/event-stream',
-        'content-type': 'application/json',
-        'mcp-protocol-version': '2025-11-25',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: PLACE_ORDER, arguments: ORDER } }),
-    });
+    const response = await legacyPlaceOrder(server.url, await token(trusted, 'stocks/read'));
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe(CHALLENGE);
     expect(await response.json()).toEqual({ error: 'insufficient_scope', error_description: INSUFFICIENT_SCOPE_MESSAGE });
     expect(ordersAccepted()).toBe(before);
+  });
+
+  // A deployment that configures other scopes for every call: the challenge must name those, or the
+  // client's new token would lack them and be refused by the HTTP layer on its next call.
+  it('names the configured REQUIRED_SCOPE and stocks/trade in its challenge', async () => {
+    const requiredScope = 'stocks/read stocks/quotes';
+    const configured = await startMcpServer(testEnvironment(api.issuer, api.url, { REQUIRED_SCOPE: requiredScope }));
+    try {
+      const before = ordersAccepted();
+      const response = await legacyPlaceOrder(configured.url, await token(trusted, requiredScope));
+      expect(response.status).toBe(403);
+      expect(response.headers.get('www-authenticate')).toBe(challengeNaming('stocks/read stocks/quotes stocks/trade'));
+      expect(ordersAccepted()).toBe(before);
+    } finally {
+      await configured.close();
+    }
+  });
+
+  it('names stocks/trade once when the configured scope already holds it', () => {
+    const challenge = requireTradeScope('stocks/trade stocks/read');
+    const authInfo = { token: 'unused', clientId: 'web-1', scopes: ['stocks/read'] };
+    const request = { jsonrpc: '2.0' as const, id: 1, method: 'tools/call' };
+    expect(challenge({ request, authInfo })).toEqual({ scopes: ['stocks/read', 'stocks/trade'], errorDescription: INSUFFICIENT_SCOPE_MESSAGE });
+    expect(challenge({ request, authInfo: { ...authInfo, scopes: ['stocks/read', 'stocks/trade'] } })).toBeUndefined();
   });
 
   it('leaves the other tools to stocks/read', async () => {

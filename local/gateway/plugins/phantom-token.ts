@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { basicCredentials, bearerChallenge, readBearerToken } from '@mcp-demo/access-token';
+import { basicCredentials, bearerChallenge, INSUFFICIENT_SCOPE_MESSAGE, readBearerToken } from '@mcp-demo/access-token';
 import { jsonResponse, RequestBodyTooLarge, type GatewayPlugin, type PluginResponse } from './types.ts';
 import { createTokenCache, type TokenCache } from './token-cache.ts';
 import { MAX_INTEGER } from '../limits.ts';
@@ -21,7 +21,6 @@ export const PHANTOM_TOKEN_PRIORITY = 1000;
 export const INVALID_TOKEN_MESSAGE = 'Missing, invalid or expired access token';
 const INTROSPECTION_FAILED_MESSAGE = 'The authorization server returned an unexpected introspection response';
 const UNAVAILABLE_MESSAGE = 'The authorization server could not be reached';
-const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request needs';
 const MALFORMED_HEADER_MESSAGE = 'The Mcp-Method or Mcp-Name header is malformed';
 const UNREADABLE_BODY_MESSAGE = `The gateway could not read the MCP method from the request: send the Mcp-Method and Mcp-Name headers, or a JSON-RPC request body of at most ${MAX_INSPECTED_BODY} bytes`;
 

@@ -15,6 +15,15 @@ export interface BearerChallenge {
 }
 
 /**
+ * The error_description (and body message) of a 403 insufficient_scope for a
+ * token that lacks a scope one call needs: the same words from the gateways
+ * and the MCP server, so a client reads one message whichever refused it.
+ * kong/plugins/phantom-token/access.lua cannot import this and keeps its own
+ * copy; kong/phantom-token-vectors.json pins that both write these bytes.
+ */
+export const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request needs';
+
+/**
  * An RFC 9110 section 5.6.4 quoted-string (RFC 7230's): a double quote or a
  * backslash becomes a quoted-pair (backslash before it),
  * as the Kong plugin writes them. RFC 6750 keeps both out of its attribute

@@ -1,4 +1,4 @@
-export { bearerChallenge, readBearerToken, type BearerChallenge, type BearerErrorCode } from './challenge.ts';
+export { bearerChallenge, INSUFFICIENT_SCOPE_MESSAGE, readBearerToken, type BearerChallenge, type BearerErrorCode } from './challenge.ts';
 export {
   ASYMMETRIC_ALGORITHMS,
   AccessTokenError,

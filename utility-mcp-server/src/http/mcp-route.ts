@@ -71,7 +71,12 @@ function handleMcpRequest(deps: McpRouteDependencies): RequestHandler {
   // The request's logger, for the server factory and the SDK's error hook,
   // which the SDK calls without a request at hand.
   const requestLog = new AsyncLocalStorage<Logger>();
-  const contextFor = (log: Logger): ToolContext => ({ exchangeCache: deps.exchangeCache, stocksApi: deps.stocksApi, log });
+  const contextFor = (log: Logger): ToolContext => ({
+    exchangeCache: deps.exchangeCache,
+    stocksApi: deps.stocksApi,
+    requiredScope: deps.settings.REQUIRED_SCOPE,
+    log,
+  });
 
   // 2026-07-28: made once. The SDK's per-request entry validates the envelope
   // and the Mcp-Method / Mcp-Name headers against the body, answers

@@ -9,6 +9,8 @@ import { dataResult, errorResult } from './results.ts';
 export interface ToolContext {
   exchangeCache: ExchangeCache;
   stocksApi: StocksApiClient;
+  /** The scopes every call needs (settings.REQUIRED_SCOPE), which a tool's scope challenge names beside its own. */
+  requiredScope: string;
   /** The request's logger, so tool lines carry the request id. */
   log: Logger;
 }

@@ -1,16 +1,13 @@
 import type { McpServer, ScopeChallengeHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { INSUFFICIENT_SCOPE_MESSAGE } from '@mcp-demo/access-token';
 import { callStocksApi, type ToolContext } from './context.ts';
 import { stockId } from './fetch-stock-price.ts';
 
 export const PLACE_ORDER = 'place-order';
 
-/** The scope every call needs, and the one this tool needs on top (kong/kong.yml asks the gateway for the same). */
-export const READ_SCOPE = 'stocks/read';
+/** The scope this tool needs on top of the configured REQUIRED_SCOPE (kong/kong.yml asks the gateway for the same). */
 export const TRADE_SCOPE = 'stocks/trade';
-
-/** The gateway's words for the same refusal, so a client reads one message from either. */
-export const INSUFFICIENT_SCOPE_MESSAGE = 'The access token lacks a scope this request needs';
 
 // stocks-api/src/domain/orders.ts: the API's own limits, checked here before a token is exchanged.
 const MAX_ORDER_QUANTITY = 1_000_000;
@@ -18,13 +15,18 @@ const MAX_ORDER_QUANTITY = 1_000_000;
 /**
  * Defence in depth behind the gateway's scope requirement: a token without
  * stocks/trade gets the same 403 insufficient_scope before the tool runs,
- * naming stocks/read and stocks/trade, so a client steps up whichever
- * component refused it. An unauthenticated request is the HTTP layer's.
+ * naming the scopes every call needs (`requiredScope`, the server's
+ * REQUIRED_SCOPE) and stocks/trade, so a client steps up whichever component
+ * refused it and keeps the scopes it needs for everything else. An
+ * unauthenticated request is the HTTP layer's.
  */
-export const requireTradeScope: ScopeChallengeHandler = ({ authInfo }) => {
-  if (!authInfo || authInfo.scopes.includes(TRADE_SCOPE)) return undefined;
-  return { scopes: [READ_SCOPE, TRADE_SCOPE], errorDescription: INSUFFICIENT_SCOPE_MESSAGE };
-};
+export function requireTradeScope(requiredScope: string): ScopeChallengeHandler {
+  return ({ authInfo }) => {
+    if (!authInfo || authInfo.scopes.includes(TRADE_SCOPE)) return undefined;
+    const [first, ...rest] = requiredScope.split(' ').filter((scope) => scope !== '' && scope !== TRADE_SCOPE);
+    return { scopes: first === undefined ? [TRADE_SCOPE] : [first, ...rest, TRADE_SCOPE], errorDescription: INSUFFICIENT_SCOPE_MESSAGE };
+  };
+}
 
 /** Built once: a server is made per request, and a zod schema costs far more to build than to use. */
 const inputSchema = z.object({
@@ -43,7 +45,7 @@ export function registerPlaceOrder(server: McpServer, context: ToolContext): voi
         'Places an order to buy or sell a quantity of one stock for the signed-in user. Needs the stocks/trade scope; the stocks API decides whether the client may trade at all.',
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-      scopeChallenge: requireTradeScope,
+      scopeChallenge: requireTradeScope(context.requiredScope),
     },
     ({ id, side, quantity, limitPrice }, ctx) =>
       callStocksApi(context, PLACE_ORDER, ctx.http?.authInfo, (token) => context.stocksApi.placeOrder(token, id, { side, quantity, limitPrice })),
