@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
+import { startTestIssuer, unusedPort, type TestIssuer } from '@mcp-demo/testing';
 import { createBalancer, FAILED_TARGET_PAUSE_MS, type Target } from '../../gateway/balancer.ts';
 import { GatewayMappingError, KongConfigError, startGateway, type Gateway } from '../../gateway/index.ts';
 import {
-  closedPort,
   json,
   jwtAnswer,
   quietLogger,
@@ -69,7 +68,7 @@ describe('balancing over replicas', () => {
 
   beforeAll(async () => {
     [one, two] = (await Promise.all([startEchoUpstream('one'), startEchoUpstream('two')])) as [EchoUpstream, EchoUpstream];
-    dead = `http://127.0.0.1:${await closedPort()}`;
+    dead = `http://127.0.0.1:${await unusedPort()}`;
   });
   afterAll(async () => {
     await Promise.all(gateways.map((gateway) => gateway.close()));
@@ -183,7 +182,7 @@ services:
     gateway = await startGateway({
       kongConfigPath: writeKongConfig(yaml),
       virtualHosts: { 'api.test': { port: 0 } },
-      upstreams: { 'api:8080': upstream.origin, 'idsvr:8443': [`http://127.0.0.1:${await closedPort()}`, introspection.origin] },
+      upstreams: { 'api:8080': upstream.origin, 'idsvr:8443': [`http://127.0.0.1:${await unusedPort()}`, introspection.origin] },
       logger: quietLogger,
     });
   });

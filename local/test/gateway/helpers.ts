@@ -3,9 +3,10 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@mcp-demo/service-kit';
-import { startTestIssuer, type TestIssuer } from '@mcp-demo/testing';
+import { readRequestBody, startTestIssuer, unusedPort, type TestIssuer } from '@mcp-demo/testing';
 import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/index.ts';
 
 export const KONG_YML = resolve(import.meta.dirname, '../../../kong/kong.yml');
@@ -36,22 +37,6 @@ export async function startServer(handler: RequestListener): Promise<TestServer>
   };
 }
 
-/** A port that nothing listens on (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  const server = await startServer(() => undefined);
-  await server.close();
-  return server.port;
-}
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', fail);
-  });
-}
-
 export interface ReceivedRequest {
   method: string;
   url: string;
@@ -75,7 +60,7 @@ export async function startEchoUpstream(name: string): Promise<EchoUpstream> {
       custom(req, res);
       return;
     }
-    const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: await readBody(req) };
+    const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: await readRequestBody(req) };
     received.push(entry);
     const body = JSON.stringify({ upstream: name, ...entry });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
@@ -149,9 +134,8 @@ export function json(reply: Reply): unknown {
   return JSON.parse(reply.body);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
+/** Waits that many milliseconds. */
+export { sleep };
 
 /**
  * POSTs a body in two parts: "first;" at once, then, to end it, "arrived;"
@@ -216,7 +200,7 @@ export async function startIntrospectionServer(clientId = 'api-gateway-client', 
   const state = { rejectedCredentials: 0 };
   const expected = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
   const server = await startServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readRequestBody(req));
     if (req.method !== 'POST' || req.url !== '/oauth/v2/oauth-introspect' || req.headers.authorization !== expected) {
       state.rejectedCredentials += 1;
       res.writeHead(401, { 'content-type': 'application/json' });
@@ -280,7 +264,7 @@ export async function startLocalProfile(overrides: Partial<GatewayOptions> = {},
     upstreams: {
       'utility-mcp-server:3000': mcp.origin,
       'stocks-api:3001': stocks.origin,
-      'idsvr:8443': idsvrDown ? `http://127.0.0.1:${await closedPort()}` : loginOrIntrospection.origin,
+      'idsvr:8443': idsvrDown ? `http://127.0.0.1:${await unusedPort()}` : loginOrIntrospection.origin,
       'maildev:1080': mail.origin,
       'client-metadata:3002': clientMetadata.origin,
     },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unusedPort } from '@mcp-demo/testing';
 import { startGateway, type Gateway } from '../../gateway/index.ts';
 import {
-  closedPort,
   json,
   open,
   postInTwoParts,
@@ -275,7 +275,7 @@ services:
     const gateway = await startGateway({
       kongConfigPath: config(60_000),
       virtualHosts: { 'flaky.test': { port: 0 } },
-      upstreams: { 'flaky:80': `http://127.0.0.1:${await closedPort()}` },
+      upstreams: { 'flaky:80': `http://127.0.0.1:${await unusedPort()}` },
       logger: quietLogger,
     });
     try {

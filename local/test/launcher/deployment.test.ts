@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { portInUse } from '@mcp-demo/testing';
 import { startLocalDeployment } from '../../launcher/deployment.ts';
 import { pickFreePorts } from '../../launcher/ports.ts';
 import { describeTopology, KONG_CONFIG_PATH, loadSettings, REPO_ROOT } from '../../topology/index.ts';
@@ -16,13 +17,6 @@ const tempDeployDir = () => {
 afterAll(() => {
   for (const dir of deployDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(true));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-  });
 
 describe('topology', () => {
   const settings = loadSettings({});
@@ -148,7 +142,7 @@ describe('startLocalDeployment', () => {
         ),
       };
       await expect(startLocalDeployment({ env })).rejects.toThrow(`port ${taken} on 127.0.0.1 (stocks-api, set STOCKS_API_PORT to change it) is already in use`);
-      for (const port of others) expect(await listening(port)).toBe(false);
+      for (const port of others) expect(await portInUse(port)).toBe(false);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
@@ -168,7 +162,7 @@ describe('startLocalDeployment', () => {
     await expect(startLocalDeployment({ env })).rejects.toThrow(
       'port 6000 (gateway, set GATEWAY_MCP_PORT to change it) is one that fetch clients refuse to connect to',
     );
-    for (const port of free) expect(await listening(port)).toBe(false);
+    for (const port of free) expect(await portInUse(port)).toBe(false);
   });
 
   it('starts every service, writes the endpoints file and the logs, and stops everything', async () => {
@@ -203,10 +197,10 @@ describe('startLocalDeployment', () => {
       await expect(deployment.finished).resolves.toBeUndefined();
       const { replicas, ...internal } = deployment.endpoints.internal;
       const ports = [...Object.values(internal), ...Object.values(replicas).flat(), ...Object.values(deployment.endpoints.external)].map((url) => Number(new URL(url).port));
-      for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false);
+      for (const port of ports) expect(await portInUse(port), `port ${port}`).toBe(false);
       // Stopping the deployment is not an outage: nothing comes back after the restart delay.
       await new Promise((done) => setTimeout(done, 500));
-      for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false);
+      for (const port of ports) expect(await portInUse(port), `port ${port}`).toBe(false);
       expect(launcherMessages(deployDir).filter((message) => message.includes('exited unexpectedly'))).toEqual([]);
     } finally {
       if (!stopped) await deployment.stop();

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { portInUse } from '@mcp-demo/testing';
 import { pickFreePorts } from '../../launcher/ports.ts';
 import { PORT_NAMES, REPO_ROOT } from '../../topology/index.ts';
 
@@ -75,13 +75,6 @@ async function runLauncher(extraEnv: Record<string, string>, args: string[] = []
   return launcher;
 }
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(true));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-  });
-
 const stocksApiPort = (launcher: Launcher) => launcher.ports[PORT_NAMES.indexOf('STOCKS_API_PORT')] as number;
 
 describe('the launcher entry point', () => {
@@ -108,7 +101,7 @@ describe('the launcher entry point', () => {
       'The local deployment stopped: stocks-api stopped unexpectedly (signal SIGKILL) and it was already restarted 1 time within 300s (LAUNCHER_RESTART_LIMIT=1, LAUNCHER_RESTART_WINDOW_SECONDS=300); stopping the deployment.',
     );
     expect(launcher.errors()).toContain(`Its log is ${logFile}`);
-    for (const port of launcher.ports) expect(await listening(port), `port ${port}`).toBe(false);
+    for (const port of launcher.ports) expect(await portInUse(port), `port ${port}`).toBe(false);
   });
 
   it('stops every service on SIGTERM and exits 0', async () => {
@@ -119,7 +112,7 @@ describe('the launcher entry point', () => {
     expect(launcher.output()).toContain('shutting down');
     expect(launcher.output()).toMatch(/stopped\n$/);
     expect(launcher.output()).not.toContain('exited unexpectedly');
-    for (const port of launcher.ports) expect(await listening(port), `port ${port}`).toBe(false);
+    for (const port of launcher.ports) expect(await portInUse(port), `port ${port}`).toBe(false);
   });
 
   it('takes the replica count from --replicas, checked like the variables it sets, and refuses unknown options', async () => {

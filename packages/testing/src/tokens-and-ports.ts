@@ -18,6 +18,15 @@ export async function unusedPort(): Promise<number> {
   return port;
 }
 
+/** Whether something holds a loopback port: binding it fails (a stopped service must have released its ports). */
+export function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
 /** The whole body of a request to an in-test server, as text. */
 export function readRequestBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
