@@ -8,15 +8,12 @@ import { createHashedTokenCache } from '@mcp-demo/access-token';
  * number of entries is bounded: past the bound, the least recently used goes.
  */
 export interface TokenCache {
-  get(key: string): string | undefined;
-  set(key: string, jwt: string, ttlSeconds: number): void;
   /**
    * The remembered JWT for a key or, when there is none, what `introspect`
    * answers: concurrent requests for the same key share one introspection,
    * a JWT is remembered for `ttlSeconds`, anything else only shared.
    */
   resolve<Outcome extends object>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>): Promise<Outcome | { jwt: string }>;
-  readonly size: number;
 }
 
 export interface TokenCacheOptions {
@@ -28,8 +25,8 @@ export interface TokenCacheOptions {
 export const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
 
 /** The JWT an outcome carries, if it is one that carries a JWT. */
-function jwtOf(outcome: object | undefined): string | undefined {
-  return outcome !== undefined && 'jwt' in outcome && typeof outcome.jwt === 'string' ? outcome.jwt : undefined;
+function jwtOf(outcome: object): string | undefined {
+  return 'jwt' in outcome && typeof outcome.jwt === 'string' ? outcome.jwt : undefined;
 }
 
 export function createTokenCache({ maxEntries = DEFAULT_MAX_CACHE_ENTRIES, now = Date.now }: TokenCacheOptions = {}): TokenCache {
@@ -38,17 +35,12 @@ export function createTokenCache({ maxEntries = DEFAULT_MAX_CACHE_ENTRIES, now =
   const until = (ttlSeconds: number) => (ttlSeconds > 0 ? now() + ttlSeconds * 1000 : undefined);
 
   return {
-    get: (key) => jwtOf(cache.get(key)),
-    set: (key, jwt, ttlSeconds) => cache.remember(key, { value: { jwt }, usableUntil: until(ttlSeconds) }),
     resolve<Outcome extends object>(key: string, introspect: () => Promise<{ outcome: Outcome; ttlSeconds: number }>) {
       // What comes back is either this call's outcome, one shared from a call in flight, or a remembered { jwt }.
       return cache.resolve(key, async () => {
         const { outcome, ttlSeconds } = await introspect();
         return { value: outcome, usableUntil: jwtOf(outcome) === undefined ? undefined : until(ttlSeconds) };
       }) as Promise<Outcome | { jwt: string }>;
-    },
-    get size() {
-      return cache.size;
     },
   };
 }
