@@ -86,9 +86,63 @@ describe("phantom-token scope requirements", function()
     assert.same({}, requirements.call_from_body("  "))
     assert.is_nil(requirements.call_from_body('{"method":42}'))
     assert.is_nil(requirements.call_from_body('{"method":"tools/call","params":{"name":"a b"}}'))
-    assert.same({ ["stocks/read"] = true, ["stocks/trade"] = true }, requirements.granted_scopes(jwt_with("stocks/read  stocks/trade")))
-    assert.same({}, requirements.granted_scopes("not-a-jwt"))
+    assert.equal("stocks/read stocks/trade", requirements.granted_scopes(jwt_with(" stocks/read \t stocks/trade\n")))
+    assert.equal("", requirements.granted_scopes("not-a-jwt"))
+    assert.equal("", requirements.granted_scopes(jwt_with(nil)))
+    assert.same({ "stocks/trade" }, requirements.missing({ "stocks/read", "stocks/trade" }, "stocks/read stocks/tradex"))
+    assert.same({}, requirements.missing({ "stocks/trade" }, "stocks/read stocks/trade"))
     assert.equal("stocks/read stocks/trade", requirements.challenge_scope("stocks/read", { "stocks/trade", "stocks/read" }))
     assert.equal("stocks/trade", requirements.challenge_scope(cjson.null, { "stocks/trade" }))
+  end)
+
+
+  describe("with the cache", function()
+    local function cached_config()
+      local conf = config()
+      conf.token_cache_seconds = 900
+      return conf
+    end
+
+    local function place_order(env, introspection)
+      pdk.begin_request({ Authorization = "Bearer " .. TOKEN, ["Mcp-Method"] = "tools/call", ["Mcp-Name"] = "place-order" },
+        introspection, PLACE_ORDER)
+      access.run(cached_config())
+      return env
+    end
+
+    it("decodes the JWT's scopes once, when it is introspected, and not on a cache hit", function()
+      local env = pdk.install()
+      local decode = spy.on(requirements, "granted_scopes")
+      finally(function() decode:revert() end)
+
+      place_order(env, { status = 200, headers = {}, body = jwt_with("stocks/read") })
+      assert.equal(403, env.response.status)
+      assert.spy(decode).was.called(1)
+
+      place_order(env, nil) -- no introspection may happen
+      assert.equal(403, env.response.status)
+      assert.equal(1, #env.introspection_calls)
+      assert.spy(decode).was.called(1)
+    end)
+
+    -- The JWT's payload grants only stocks/read; the entry says stocks/trade
+    -- too. That the call goes through shows the scopes come from the entry.
+    it("judges a cache hit by the scopes cached with the JWT, not by decoding it again", function()
+      local env = pdk.install()
+      local jwt = jwt_with("stocks/read")
+      ngx.shared["phantom-token"]:set(access.cache_key(TOKEN), access.cache_entry(jwt, "stocks/read stocks/trade"), 60)
+      place_order(env, nil)
+      assert.is_nil(env.response)
+      assert.equal("Bearer " .. jwt, env.upstream_headers.Authorization)
+      assert.equal(0, #env.introspection_calls)
+    end)
+
+    it("caches what the payload grants with the JWT", function()
+      local env = place_order(pdk.install(), { status = 200, headers = {}, body = jwt_with("stocks/read  stocks/trade") })
+      assert.is_nil(env.response)
+      local jwt, granted = access.read_cache_entry(env.cache.entries[access.cache_key(TOKEN)].value)
+      assert.equal(jwt_with("stocks/read  stocks/trade"), jwt)
+      assert.equal("stocks/read stocks/trade", granted)
+    end)
   end)
 end)

@@ -166,7 +166,9 @@ end
 
 -- Answers the request (and returns true) when it is malformed or its token
 -- lacks a scope that config.scope_requirements asks of this MCP call.
-local function refused_by_requirements(conf, jwt, token_ref)
+-- `granted` is the token's scopes as requirements.granted_scopes gave them
+-- when its JWT was introspected.
+local function refused_by_requirements(conf, granted, token_ref)
   local list = conf.scope_requirements
   if type(list) ~= "table" or #list == 0 then
     return false
@@ -177,7 +179,7 @@ local function refused_by_requirements(conf, jwt, token_ref)
     respond(400, "invalid_request", problem == "malformed_header" and MALFORMED_HEADER_MESSAGE or UNREADABLE_BODY_MESSAGE)
     return true
   end
-  local missing = requirements.missing(needed, requirements.granted_scopes(jwt))
+  local missing = requirements.missing(needed, granted)
   if #missing == 0 then
     return false
   end
@@ -246,6 +248,26 @@ local function introspect(conf, token, token_ref)
 end
 
 
+-- A cache entry: the JWT, a newline, then the scopes its payload grants
+-- (requirements.granted_scopes), so a request served from the cache decodes
+-- nothing. Neither part can hold a newline: a compact JWS is base64url and
+-- dots, and the scopes are whitespace-free words joined by spaces.
+function _M.cache_entry(jwt, granted)
+  return jwt .. "\n" .. granted
+end
+
+
+-- The JWT and its scopes from a cache entry, or nil for a value in any other
+-- shape (an entry of an older version of this plugin, which held only the
+-- JWT: shared dicts outlive a reload), which then counts as not cached.
+function _M.read_cache_entry(value)
+  if type(value) ~= "string" then
+    return nil
+  end
+  return value:match("^([^\n]+)\n([^\n]*)$")
+end
+
+
 local function cache_dict(conf)
   if conf.token_cache_seconds <= 0 then
     return nil
@@ -273,7 +295,10 @@ function _M.run(conf)
   end
   local token_ref = key:sub(#CACHE_PREFIX + 1, #CACHE_PREFIX + 12)
   local cache = cache_dict(conf)
-  local jwt = cache and cache:get(key)
+  local jwt, granted
+  if cache then
+    jwt, granted = _M.read_cache_entry(cache:get(key))
+  end
 
   if jwt then
     kong.log.debug("using cached JWT for token ", token_ref)
@@ -288,16 +313,20 @@ function _M.run(conf)
     end
 
     jwt = result.jwt
+    -- Read once per introspection answer, whether or not this route has
+    -- requirements: the cache is shared by every route, and one that has
+    -- them may be served this entry.
+    granted = requirements.granted_scopes(jwt)
     local ttl = _M.cache_ttl(conf, result.cache_control)
     if cache and ttl > 0 then
-      local ok, err = cache:set(key, jwt, ttl)
+      local ok, err = cache:set(key, _M.cache_entry(jwt, granted), ttl)
       if not ok then
         kong.log.warn("could not cache the JWT for token ", token_ref, ": ", err)
       end
     end
   end
 
-  if refused_by_requirements(conf, jwt, token_ref) then
+  if refused_by_requirements(conf, granted, token_ref) then
     return
   end
   kong.service.request.set_header("Authorization", "Bearer " .. jwt)

@@ -134,38 +134,46 @@ function _M.needed_scopes(requirements, headers, read_body)
 end
 
 
--- The scopes a JWT's payload grants, as a set; empty when it has none or
--- cannot be read.
+-- The scopes a JWT's payload grants, in one string with single spaces
+-- between them ("" when it has none or cannot be read). This decodes
+-- the payload (base64url, then JSON), so the plugin calls it once per
+-- introspection answer and caches its result with the JWT; no scope holds
+-- whitespace, so the string splits back into exactly these scopes.
 function _M.granted_scopes(jwt)
-  local granted = {}
   local payload = type(jwt) == "string" and jwt:match("^[^.]+%.([^.]+)%.") or nil
   if not payload then
-    return granted
+    return ""
   end
   local standard = payload:gsub("%-", "+"):gsub("_", "/")
   local remainder = #standard % 4
   if remainder == 1 then
-    return granted
+    return ""
   end
   if remainder > 0 then
     standard = standard .. string.rep("=", 4 - remainder)
   end
   local claims = cjson.decode(ngx.decode_base64(standard) or "")
   if type(claims) ~= "table" or type(claims.scope) ~= "string" then
-    return granted
+    return ""
   end
+  local list = {}
   for scope in claims.scope:gmatch("%S+") do
-    granted[scope] = true
+    list[#list + 1] = scope
   end
-  return granted
+  return table.concat(list, " ")
 end
 
 
--- The needed scopes the token lacks (a list, maybe empty).
+-- The needed scopes that `granted` (what granted_scopes returned) lacks: a
+-- list, maybe empty. Only splits that string: nothing is decoded here.
 function _M.missing(needed, granted)
+  local held = {}
+  for scope in granted:gmatch("%S+") do
+    held[scope] = true
+  end
   local missing = {}
   for _, scope in ipairs(needed) do
-    if not granted[scope] then
+    if not held[scope] then
       missing[#missing + 1] = scope
     end
   end
