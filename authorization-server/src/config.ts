@@ -8,13 +8,6 @@ export const SERVICE_NAME = 'authorization-server';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repositoryDir = resolve(packageDir, '..');
 
-/** A PostgreSQL connection URL, or unset (blank included) for the embedded SQLite store. */
-const databaseUrl = () =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    z.string().trim().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
-  );
-
 /** Comma separated absolute URLs (audiences are compared as URLs, so they must parse). */
 const urlList = (fallback: string[]) =>
   env.list(fallback).pipe(z.array(z.url({ protocol: /^https?$/ })).min(1, 'must hold at least one URL'));
@@ -38,7 +31,7 @@ export const settingsSchema = z
      * Set it to run several nodes on one database; unset, the embedded SQLite
      * store in DATA_DIR serves one node.
      */
-    DATABASE_URL: databaseUrl(),
+    DATABASE_URL: env.optionalPostgresUrl(),
     USERS_FILE: env.text(resolve(repositoryDir, 'data/users.json')),
     CLIENTS_FILE: env.text(resolve(packageDir, 'config/clients.json')),
     GATEWAY_CLIENT_SECRET: env.secret(),
