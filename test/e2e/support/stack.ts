@@ -13,7 +13,7 @@ export type { LocalDeployment } from '../../../local/launcher/deployment.ts';
 export interface Stack extends LocalDeployment {
   deployDir: string;
   logLines(service: string): Array<Record<string, unknown>>;
-  /** Resolves once no service has written to its log for a moment: the logs reach their files through pipes. */
+  /** Resolves once no service has written to its log for a moment: longer than the services' log flush interval (service-kit's logger). */
   logsSettled(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export async function startStack(options: { gateway?: GatewayStarter; env?: Reco
       const sizes = () => readdirSync(logDir).map((file) => statSync(join(logDir, file)).size).join(',');
       let last = sizes();
       for (let round = 0; round < 50; round += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await new Promise((resolve) => setTimeout(resolve, 250));
         const now = sizes();
         if (now === last) return;
         last = now;
