@@ -61,25 +61,51 @@ export function withoutSecrets<Value>(value: Value, depth = 0): Value {
  * How lines reach a file or stdout: collected until BUFFERED_LOG_BYTES are
  * waiting or FLUSH_INTERVAL_MS has passed, then written in one system call,
  * as nginx's `access_log ... buffer= flush=` does. Under load a line per
- * request would otherwise be a write per request, which costs a busy gateway
- * more CPU than any of its own work. Error and fatal lines are written at
- * once, and whatever is waiting is flushed when the process exits (pino's
- * exit hook); only a process killed outright loses its last interval.
+ * request would otherwise be a write per request. The write itself is
+ * synchronous (pino's default): a few KiB at a time cost less on the event
+ * loop than handing each write to libuv's thread pool and waking up for its
+ * completion. Error and fatal lines are written at once, and whatever is
+ * waiting is written when the process exits; only a process killed outright
+ * loses its last interval.
  */
 const BUFFERED_LOG_BYTES = 4096;
 const FLUSH_INTERVAL_MS = 100;
 const ERROR_LEVEL = 50;
 
+type BufferedDestination = ReturnType<typeof pino.destination>;
+
+/** Destinations still holding lines when the process exits; weakly held, so a dropped logger is not kept alive. */
+const flushedAtExit = new Set<WeakRef<BufferedDestination>>();
+
+function flushAtExit(destination: BufferedDestination): void {
+  if (flushedAtExit.size === 0) {
+    process.once('exit', () => {
+      for (const ref of flushedAtExit) {
+        try {
+          ref.deref()?.flushSync();
+        } catch {
+          // A destination closed already has nothing left to write.
+        }
+      }
+    });
+  }
+  flushedAtExit.add(new WeakRef(destination));
+}
+
+function bufferedDestination(dest: string | number): BufferedDestination {
+  const destination = pino.destination({ dest, mkdir: typeof dest === 'string', sync: true, minLength: BUFFERED_LOG_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+  flushAtExit(destination);
+  return destination;
+}
+
 /**
  * A pino logger with the project's redaction rules. Logs to stdout unless a
  * file path or a stream is given (tests pass a stream to read what was logged;
- * a given stream is written line by line).
+ * a given stream gets each line as it is logged).
  */
 export function createLogger(name: string, level = 'info', output?: string | DestinationStream): Logger {
-  const buffered = { sync: false, minLength: BUFFERED_LOG_BYTES, periodicFlush: FLUSH_INTERVAL_MS };
-  const destination: DestinationStream =
-    typeof output === 'string' ? pino.destination({ dest: output, mkdir: true, ...buffered }) : (output ?? pino.destination({ dest: 1, ...buffered }));
-  const flush = 'flush' in destination && typeof destination.flush === 'function' ? () => (destination.flush as () => void)() : undefined;
+  const buffered = typeof output === 'object' ? undefined : bufferedDestination(output ?? 1);
+  const destination: DestinationStream = buffered ?? (output as DestinationStream);
   const options = {
     name,
     level,
@@ -91,7 +117,7 @@ export function createLogger(name: string, level = 'info', output?: string | Des
     hooks: {
       logMethod(this: Logger, args: Parameters<Logger['info']>, write: Logger['info'], level: number) {
         write.apply(this, args);
-        if (level >= ERROR_LEVEL) flush?.();
+        if (level >= ERROR_LEVEL) buffered?.flush();
       },
     },
   };

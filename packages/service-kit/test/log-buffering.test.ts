@@ -21,9 +21,6 @@ const messagesIn = (file: string) => {
     .map((line) => (JSON.parse(line) as { msg: string }).msg);
 };
 
-/** The log file is opened asynchronously; a moment after the logger is made it is open. */
-const fileOpened = () => sleep(50);
-
 /** Waits (up to 5 s, checking often) until the file holds at least `count` lines. */
 async function linesWritten(file: string, count: number): Promise<string[]> {
   for (let attempt = 0; attempt < 250; attempt += 1) {
@@ -49,7 +46,6 @@ describe('createLogger writing to a file', () => {
   it('keeps ordinary lines until the flush interval, then writes them together', async () => {
     const file = join(dir, 'service.log');
     const logger = createLogger('buffered', 'info', file);
-    await fileOpened();
     logger.info('first');
     logger.info('second');
     await sleep(100);
@@ -62,7 +58,6 @@ describe('createLogger writing to a file', () => {
   it('writes an error line, and what waits before it, without waiting for the interval', async () => {
     const file = join(dir, 'service.log');
     const logger = createLogger('buffered', 'info', file);
-    await fileOpened();
     logger.info('before the failure');
     logger.error('the failure');
     expect(await linesWritten(file, 2)).toEqual(['before the failure', 'the failure']);
