@@ -1,11 +1,11 @@
 import { loadKongConfig } from '../local/gateway/config.ts';
 import { KONG_CONFIG_PATH } from '../local/topology/index.ts';
-import { startBareProxy } from './bare-proxy-process.ts';
+import { startBareProxy, startSdkFloor, type ServerProcess } from './server-process.ts';
 import { startLaunchedProfile, type LaunchedProfile } from './launched-profile.ts';
 import { measurePath, ROLE_LABELS, type ProcessMap, type Role } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import { rssBytes } from './proc.ts';
-import { hopTables, hopTargets, PATH_KEYS, PATH_LABELS, table, targetLines, type PathKey, type Round, type Target } from './report.ts';
+import { hopContext, hopTables, hopTargets, PATH_KEYS, PATH_LABELS, table, targetLines, type PathKey, type Round, type Target } from './report.ts';
 import { callerTokens, signIn } from './tokens.ts';
 import { runWrk, type LoadResult, type RequestShape } from './wrk.ts';
 
@@ -82,16 +82,24 @@ export async function runHops(options: BenchOptions): Promise<string> {
     const opaque = await signIn(endpoints);
     const signedInAt = Date.now();
     const tokens = await callerTokens(endpoints, opaque);
-    const proxy = await startBareProxy(endpoints.internal.stocksApi);
+    const references: ServerProcess[] = [];
     try {
-      const processes = roleProcesses(profile, { proxy: [proxy.pid] });
+      const proxy = await startBareProxy(endpoints.internal.stocksApi);
+      references.push(proxy);
+      const mcpProxy = await startBareProxy(endpoints.internal.utilityMcpServer);
+      references.push(mcpProxy);
+      const sdk = await startSdkFloor();
+      references.push(sdk);
+      const processes = roleProcesses(profile, { proxy: [proxy.pid, mcpProxy.pid], sdk: [sdk.pid] });
       const shapes: Record<PathKey, RequestShape> = {
         direct: { url: `${endpoints.internal.stocksApi}/stocks`, method: 'GET', headers: { authorization: `Bearer ${tokens.apiJwt}` } },
         proxy: { url: `${proxy.url}/stocks`, method: 'GET', headers: { authorization: `Bearer ${tokens.apiJwt}` } },
+        sdk: toolCallShape(`${sdk.url}/`, 'unused'),
         mcp: toolCallShape(`${endpoints.internal.utilityMcpServer}/`, tokens.mcpJwt),
+        proxyChain: toolCallShape(`${mcpProxy.url}/`, tokens.mcpJwt),
         chain: toolCallShape(endpoints.external.mcp, opaque),
       };
-      const calls: Record<PathKey, number> = { direct: 0, proxy: 0, mcp: 0, chain: 0 };
+      const calls: Record<PathKey, number> = { direct: 0, proxy: 0, sdk: 0, mcp: 0, proxyChain: 0, chain: 0 };
 
       if (options.warmup > 0) {
         for (const key of PATH_KEYS) {
@@ -141,9 +149,11 @@ export async function runHops(options: BenchOptions): Promise<string> {
         'Targets (ratios within each round, median of the rounds):',
         targetLines([
           ...hopTargets(rounds),
-          ...tokenWork({ introspections, exchanges, gatewayCalls: calls.chain, mcpCalls: calls.chain + calls.mcp, elapsedSeconds }),
+          ...tokenWork({ introspections, exchanges, gatewayCalls: calls.chain, mcpCalls: calls.chain + calls.mcp + calls.proxyChain, elapsedSeconds }),
           ...(rssDuringSoak.length === 2 ? [memoryTarget(rssDuringSoak[0] ?? new Map(), rssDuringSoak[1] ?? new Map(), options.soakConnections)] : []),
         ]),
+        'What bounds them (same ratios, not verdicts):',
+        hopContext(rounds),
         '',
         'Memory (RSS MiB of each process):',
         memoryTable([
@@ -157,7 +167,7 @@ export async function runHops(options: BenchOptions): Promise<string> {
         ),
       ].join('\n');
     } finally {
-      await proxy.stop();
+      await Promise.all(references.map((reference) => reference.stop()));
     }
   } finally {
     await profile.stop();

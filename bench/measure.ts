@@ -2,7 +2,7 @@ import { cpuMs } from './proc.ts';
 import { runWrk, type LoadResult, type RequestShape } from './wrk.ts';
 
 /** A process the benchmark watches, by the role it plays; replicas share a role. */
-export type Role = 'gateway' | 'mcp' | 'api' | 'as' | 'proxy';
+export type Role = 'gateway' | 'mcp' | 'api' | 'as' | 'proxy' | 'sdk';
 
 export const ROLE_LABELS: Record<Role, string> = {
   gateway: 'gateway',
@@ -10,6 +10,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   api: 'API',
   as: 'AS',
   proxy: 'proxy',
+  sdk: 'SDK alone',
 };
 
 /** Where each role's processes are right now (looked up before every run: a restarted service has a new pid). */

@@ -35,7 +35,7 @@ describe('npm run bench', () => {
       const cells = throughput.slice(label.length).trim().split(/\s+/);
       expect(Number(cells[0]), `${label} req/s`).toBeGreaterThan(0);
       expect(cells.at(-1), `${label} failed requests`).toBe('0');
-      expect(cpu.slice(label.length).trim().split(/\s+/)).toHaveLength(5);
+      expect(cpu.slice(label.length).trim().split(/\s+/)).toHaveLength(6);
     }
     for (const target of ['full chain throughput', 'full chain single-connection p50', 'MCP server CPU per tools/call', 'gateway CPU per request', 'memory flat']) {
       expect(run.stdout).toMatch(new RegExp(`^  \\[(pass|MISS)\\] ${target}`, 'm'));
