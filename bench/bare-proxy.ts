@@ -6,6 +6,7 @@
  * and reads the port it listens on (127.0.0.1) from the first line of stdout.
  */
 import { Agent, createServer, request } from 'node:http';
+import { announceAndServe } from './server-process.ts';
 
 const upstream = new URL(process.argv[2] ?? '');
 if (upstream.protocol !== 'http:') {
@@ -29,13 +30,4 @@ const server = createServer((incoming, outgoing) => {
   });
   incoming.pipe(forward);
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  agent.destroy();
-  server.closeAllConnections();
-});
+announceAndServe(server, () => agent.destroy());

@@ -9,6 +9,7 @@
  * and reads the port it listens on (127.0.0.1) from the first line of stdout.
  */
 import { createServer } from 'node:http';
+import { announceAndServe } from './server-process.ts';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
@@ -54,12 +55,4 @@ const server = createServer((req, res) => {
     });
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-});
+announceAndServe(server);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 
 /** A reference server the benchmark runs as a process of its own. */
@@ -44,3 +45,20 @@ export const startBareProxy = (upstream: string) => startServerProcess('bare-pro
 
 /** bench/mcp-sdk-floor.ts: the MCP SDK's own cost per tools/call. */
 export const startSdkFloor = () => startServerProcess('mcp-sdk-floor.ts', []);
+
+/**
+ * The reference servers' side of startServerProcess: listen on a free
+ * loopback port, print it as the first line, stop on SIGTERM.
+ */
+export function announceAndServe(server: Server, onStop: () => void = () => undefined): void {
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+  });
+  process.on('SIGTERM', () => {
+    server.close();
+    onStop();
+    server.closeAllConnections();
+  });
+}
