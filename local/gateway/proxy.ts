@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
@@ -13,6 +13,126 @@ import { RequestAborted, RequestBodyTooLarge } from './plugins/types.ts';
  * event), the request body is counted against a limit, and failures become
  * the gateway's own JSON answers.
  */
+
+/** The part of an upstream answer known once its headers have arrived. */
+interface UpstreamHead {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** One request to one target, from its dispatch to the end of the answer's body. */
+interface UpstreamExchange {
+  /** The status and headers; rejects with the error that ended the exchange before them. */
+  head: Promise<UpstreamHead>;
+  /** The whole body once it has arrived; rejects if the exchange fails first. */
+  whole(): Promise<Buffer>;
+  /** Writes the body to the client as it arrives, pausing the upstream while the client's buffer is full. */
+  relay(res: ServerResponse): Promise<void>;
+  abort(reason: Error): void;
+}
+
+/**
+ * A request through undici's dispatch interface: the body arrives in the
+ * handler's callbacks, so no response stream, body promise or abort-signal
+ * listener is made per request (undici's request() builds all three). Body
+ * chunks that come before the caller chose whole() or relay() wait in order.
+ */
+function dispatchExchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): UpstreamExchange {
+  let controller: Dispatcher.DispatchController | undefined;
+  let abortedWith: Error | undefined;
+  let failure: Error | undefined;
+  let ended = false;
+  const waiting: Buffer[] = [];
+  // Set by relay(): where chunks go once the client is being written to.
+  let sink: ((chunk: Buffer) => void) | undefined;
+  // Set by whole() or relay(): told when the body has ended or failed.
+  let settled: (() => void) | undefined;
+  let headArrived: (head: UpstreamHead) => void = () => undefined;
+  let headFailed: (error: Error) => void = () => undefined;
+  const head = new Promise<UpstreamHead>((resolve, reject) => {
+    headArrived = resolve;
+    headFailed = reject;
+  });
+
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(started) {
+      controller = started;
+      if (abortedWith) started.abort(abortedWith);
+    },
+    onResponseStart(_controller, statusCode, headers) {
+      // 1xx answers (100 Continue) are the connection's business, not the client's.
+      if (statusCode >= 200) headArrived({ statusCode, headers });
+    },
+    onResponseData(_controller, chunk) {
+      if (sink) sink(chunk);
+      else waiting.push(chunk);
+    },
+    onResponseEnd() {
+      ended = true;
+      settled?.();
+    },
+    onResponseError(_controller, error) {
+      failure = error;
+      headFailed(error);
+      settled?.();
+    },
+  };
+  try {
+    dispatcher.dispatch(options, handler);
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+    headFailed(failure);
+  }
+
+  const whenSettled = (onEnd: () => void): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (failure) reject(failure);
+        else if (ended) {
+          onEnd();
+          resolve();
+        }
+      };
+      settled = check;
+      check();
+    });
+
+  return {
+    head,
+    async whole() {
+      let body: Buffer = Buffer.alloc(0);
+      await whenSettled(() => {
+        body = waiting.length === 1 ? (waiting[0] as Buffer) : Buffer.concat(waiting);
+      });
+      return body;
+    },
+    relay(res) {
+      let draining = false;
+      const resume = () => {
+        draining = false;
+        controller?.resume();
+      };
+      const write = (chunk: Buffer) => {
+        if (res.destroyed) return;
+        // Chunks already parsed still arrive after pause(); one wait for 'drain' covers them all.
+        if (!res.write(chunk) && !draining) {
+          draining = true;
+          controller?.pause();
+          res.once('drain', resume);
+        }
+      };
+      for (const chunk of waiting.splice(0)) write(chunk);
+      sink = write;
+      return whenSettled(() => {
+        if (!res.destroyed) res.end();
+      });
+    },
+    abort(reason) {
+      abortedWith ??= reason;
+      controller?.abort(reason);
+    },
+  };
+}
 
 export interface ProxyFailure {
   status: 413 | 502 | 504;
@@ -190,15 +310,6 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 
 const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
 
-/** Copies a response body to the client with back-pressure, without stream.pipeline's per-call machinery. */
-function relay(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((done, fail) => {
-    body.once('error', fail);
-    res.once('close', () => done());
-    body.pipe(res);
-  });
-}
-
 /**
  * Sends the request upstream and streams the answer back. Resolves with a
  * failure the caller must answer, or undefined once the response went out
@@ -213,23 +324,29 @@ function relay(body: Readable, res: ServerResponse): Promise<void> {
  */
 export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undefined> {
   const { req, res, log, balancer } = request;
-  const abort = new AbortController();
+  let current: UpstreamExchange | undefined;
+  let cancelled: Error | undefined;
+  // Ends the exchange under way and any later attempt: the client left, or the upstream stopped reading the body.
+  const cancel = (reason: Error) => {
+    cancelled ??= reason;
+    current?.abort(reason);
+  };
   const onClientGone = () => {
-    if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+    if (!res.writableFinished) cancel(new Error('client closed the connection'));
   };
   res.once('close', onClientGone);
   try {
-    return await forward(request, abort);
+    return await forward();
   } finally {
     res.off('close', onClientGone);
   }
 
-  async function forward(request: ProxyRequest, abort: AbortController): Promise<ProxyFailure | undefined> {
+  async function forward(): Promise<ProxyFailure | undefined> {
     let tooLarge = false;
     let writeTimedOut = false;
     const onWriteTimeout = () => {
       writeTimedOut = true;
-      abort.abort(new Error('upstream write timed out'));
+      cancel(new Error('upstream write timed out'));
     };
     const streamed = request.body === undefined && hasRequestBody(req) ? limitedBody(req, request.bodyLimitBytes, () => (tooLarge = true)) : null;
     // A buffered body (or none) can be sent again; a streamed one only once.
@@ -238,27 +355,29 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
     const tried = new Set<Target>();
     let retriesLeft = request.retries;
     let staleRetried = false;
-    let response: Dispatcher.ResponseData | undefined;
+    let answer: { exchange: UpstreamExchange; head: UpstreamHead } | undefined;
     let target = balancer.next();
     let watchdog: ReturnType<typeof writeWatchdog> | undefined;
     // A body of one chunk goes as it is, in the request's one write: the
     // watchdog would see that single chunk taken at once and stop there.
     const whole = request.body !== undefined && request.body.length <= WRITE_CHUNK_BYTES ? request.body : undefined;
-    while (!response) {
+    while (!answer) {
       tried.add(target);
       const source = whole !== undefined ? null : request.body === undefined ? streamed : Readable.from(chunksOf(request.body));
       watchdog = source ? writeWatchdog(source, request.writeTimeoutMs, onWriteTimeout) : undefined;
+      const exchange = dispatchExchange(target.dispatcher, {
+        origin: target.origin,
+        path: request.path,
+        method: req.method ?? 'GET',
+        headers: { ...request.headers, host: request.headers.host ?? target.host },
+        body: whole ?? watchdog?.stream ?? null,
+        headersTimeout: request.readTimeoutMs,
+        bodyTimeout: request.readTimeoutMs,
+      });
+      current = exchange;
+      if (cancelled) exchange.abort(cancelled);
       try {
-        response = await target.dispatcher.request({
-          origin: target.origin,
-          path: request.path,
-          method: req.method ?? 'GET',
-          headers: { ...request.headers, host: request.headers.host ?? target.host },
-          body: whole ?? watchdog?.stream ?? null,
-          headersTimeout: request.readTimeoutMs,
-          bodyTimeout: request.readTimeoutMs,
-          signal: abort.signal,
-        });
+        answer = { exchange, head: await exchange.head };
       } catch (error) {
         watchdog?.stop();
         if (tooLarge) return TOO_LARGE;
@@ -266,7 +385,7 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
           log.warn({ upstream: target.origin, reason: 'write timeout', status: TIMED_OUT.status }, 'upstream request failed');
           return TIMED_OUT;
         }
-        if (abort.signal.aborted) return undefined;
+        if (cancelled) return undefined;
         const reason = (error as Error).message;
         if (replayable && isConnectFailure(error)) {
           balancer.failed(target);
@@ -294,34 +413,35 @@ export async function proxy(request: ProxyRequest): Promise<ProxyFailure | undef
 
     // The upstream has answered: whatever it still reads of the body is its business.
     watchdog?.stop();
-    const headers = endToEndHeaders(response.headers);
+    const { exchange, head } = answer;
+    const headers = endToEndHeaders(head.headers);
     request.onResponseHeaders(headers);
-    const contentType = response.headers['content-type'];
+    const contentType = head.headers['content-type'];
     const eventStream = typeof contentType === 'string' && EVENT_STREAM.test(contentType);
-    const length = Number(response.headers['content-length'] ?? Number.NaN);
+    const length = Number(head.headers['content-length'] ?? Number.NaN);
 
     if (!eventStream && length >= 0 && length <= SMALL_BODY_BYTES) {
       let body: Buffer;
       try {
-        body = Buffer.from(await response.body.arrayBuffer());
+        body = await exchange.whole();
       } catch (error) {
-        if (abort.signal.aborted) return undefined;
+        if (cancelled) return undefined;
         log.warn({ upstream: target.origin, reason: (error as Error).message }, 'upstream response interrupted');
         // Nothing was sent yet: the client gets a clean answer.
         return classify(error);
       }
-      res.writeHead(response.statusCode, headers);
+      res.writeHead(head.statusCode, headers);
       res.end(body);
       return undefined;
     }
 
-    res.writeHead(response.statusCode, headers);
+    res.writeHead(head.statusCode, headers);
     // A client waiting on an event stream learns the status before the first event.
     if (eventStream) res.flushHeaders();
     try {
-      await relay(response.body, res);
+      await exchange.relay(res);
     } catch (error) {
-      if (!abort.signal.aborted) log.warn({ upstream: target.origin, reason: (error as Error).message }, 'upstream response interrupted');
+      if (!cancelled) log.warn({ upstream: target.origin, reason: (error as Error).message }, 'upstream response interrupted');
       res.destroy();
     }
     return undefined;

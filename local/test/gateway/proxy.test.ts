@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unusedPort } from '@mcp-demo/testing';
 import { startGateway, type Gateway } from '../../gateway/index.ts';
@@ -207,6 +208,48 @@ describe('proxying on the local profile', () => {
       let rest = '';
       for (let next = await chunks.next(); !next.done; next = await chunks.next()) rest += String(next.value);
       expect(rest).toContain('data: {"n":2}');
+    } finally {
+      profile.mcp.respondWith(undefined);
+    }
+  });
+
+  it('streams a large answer at the pace of a slow client, holding the upstream back, and delivers every byte', async () => {
+    const { opaque } = await profile.issueToken();
+    const total = 32 * 1024 * 1024;
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    let written = 0;
+    profile.mcp.respondWith((_req, res) => {
+      // No Content-Length: the gateway streams the answer instead of reading it whole.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const pump = () => {
+        while (written < total) {
+          written += piece.length;
+          if (!res.write(piece)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    try {
+      const response = await open(profile.url('mcp.demo.example', '/'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${opaque}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.statusCode).toBe(200);
+      // The client reads nothing for a while: the gateway must stop reading
+      // the upstream rather than hold the whole answer in memory.
+      response.pause();
+      await sleep(500);
+      expect(written).toBeLessThan(total / 2);
+      let received = 0;
+      response.on('data', (chunk: Buffer) => (received += chunk.length));
+      response.resume();
+      await once(response, 'end');
+      expect(received).toBe(total);
     } finally {
       profile.mcp.respondWith(undefined);
     }
