@@ -92,9 +92,11 @@ export async function startLaunchedProfile(env: Record<string, string> = {}, rep
       done();
     }),
   );
+  // The whole group, the launcher's services included: a launcher that died
+  // on its own may have left some of them behind.
   const killGroup = () => {
     try {
-      if (!exited) process.kill(-pid, 'SIGKILL');
+      process.kill(-pid, 'SIGKILL');
     } catch {
       // the group is gone already
     }
@@ -157,6 +159,7 @@ export async function startLaunchedProfile(env: Record<string, string> = {}, rep
         await exit;
         clearTimeout(timer);
       }
+      killGroup();
       process.removeListener('exit', killGroup);
       if (process.env.KEEP_BENCH_LOGS) process.stderr.write(`  kept the deploy directory ${deployDir}\n`);
       else rmSync(deployDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { portInUse } from '@mcp-demo/testing';
+import { portInUse, processRunning } from '@mcp-demo/testing';
 import { pickFreePorts } from '../../launcher/ports.ts';
 import { PORT_NAMES, REPO_ROOT } from '../../topology/index.ts';
 
@@ -36,7 +36,7 @@ afterEach(async () => {
   }
 });
 
-async function runLauncher(extraEnv: Record<string, string>, args: string[] = []): Promise<Launcher> {
+async function runLauncher(extraEnv: Record<string, string>, args: string[] = [], nodeFlags: string[] = []): Promise<Launcher> {
   const deployDir = mkdtempSync(join(tmpdir(), 'launcher-main-test-'));
   deployDirs.push(deployDir);
   const ports = await pickFreePorts(PORT_NAMES.length);
@@ -46,7 +46,7 @@ async function runLauncher(extraEnv: Record<string, string>, args: string[] = []
     ...Object.fromEntries(PORT_NAMES.map((name, index) => [name, String(ports[index])])),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, MAIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -112,6 +112,22 @@ describe('the launcher entry point', () => {
     expect(launcher.output()).toContain('shutting down');
     expect(launcher.output()).toMatch(/stopped\n$/);
     expect(launcher.output()).not.toContain('exited unexpectedly');
+    for (const port of launcher.ports) expect(await portInUse(port), `port ${port}`).toBe(false);
+  });
+
+  it('takes its services down with it when it crashes', async () => {
+    const launcher = await runLauncher({}, [], ['--import', resolve(import.meta.dirname, 'fixtures', 'crash-on-sigusr2.ts')]);
+    await launcher.waitFor('The local deployment is running.');
+    const pids = [...launcher.output().matchAll(/ started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+    expect(pids.length).toBeGreaterThanOrEqual(4);
+
+    launcher.child.kill('SIGUSR2');
+    expect(await launcher.exit).toEqual({ code: 1, signal: null });
+    expect(launcher.errors()).toContain('the launcher crashed');
+    // SIGTERM lets each service close and write its last log lines; give them the time they take.
+    const running = () => pids.filter(processRunning);
+    for (let waited = 0; running().length > 0 && waited < 15_000; waited += 100) await new Promise((done) => setTimeout(done, 100));
+    expect(running()).toEqual([]);
     for (const port of launcher.ports) expect(await portInUse(port), `port ${port}`).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@mcp-demo/service-kit';
-import { unusedPort } from '@mcp-demo/testing';
+import { processRunning, unusedPort } from '@mcp-demo/testing';
 import { restartDelayMs, superviseService, type RestartPolicy, type ServiceFailure, type SupervisedService } from '../../launcher/supervisor.ts';
 import type { ServiceSpec } from '../../topology/index.ts';
 
@@ -53,15 +53,6 @@ const healthPid = async (url: string): Promise<number | undefined> => {
     return response.ok ? ((await response.json()) as { pid: number }).pid : undefined;
   } catch {
     return undefined;
-  }
-};
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 };
 
@@ -182,7 +173,7 @@ describe('superviseService', () => {
     const service = await superviseService(spec, join(logDir, 'stopped.log'), { policy: policy({ initialDelayMs: 10 }), logger, onGiveUp: (failure) => failures.push(failure) });
     const pid = service.pid() as number;
     await service.stop();
-    expect(isAlive(pid)).toBe(false);
+    expect(processRunning(pid)).toBe(false);
     await new Promise((done) => setTimeout(done, 300));
     expect(await healthPid(spec.healthUrl)).toBeUndefined();
     expect(messages()).toEqual([`stopped started (pid ${pid})`]);
@@ -199,7 +190,7 @@ describe('superviseService', () => {
     service.expectExit();
     // The terminal's signal reaches the service before the launcher stops it.
     process.kill(pid, 'SIGTERM');
-    await until('the service to exit', () => !isAlive(pid));
+    await until('the service to exit', () => !processRunning(pid));
     await new Promise((done) => setTimeout(done, 300));
     expect(await healthPid(spec.healthUrl)).toBeUndefined();
     expect(messages()).toEqual([`interrupted-by-terminal started (pid ${pid})`]);
