@@ -8,6 +8,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 const components = [
   'packages/access-token',
   'packages/service-kit',
+  'packages/testing',
   'stocks-api',
   'utility-mcp-server',
   'authorization-server',

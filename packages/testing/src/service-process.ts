@@ -25,6 +25,11 @@ export interface ServiceProcess {
 export function startServiceProcess(main: string, options: { envFile?: string; env?: Record<string, string> } = {}): ServiceProcess {
   const args = options.envFile ? [`--env-file=${options.envFile}`, main] : [main];
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...options.env } });
+  // A test that fails before it stops its service must not leave the service
+  // running (and holding its port): it ends with the test process at the latest.
+  const killWhenTestsEnd = () => child.kill('SIGKILL');
+  process.once('exit', killWhenTestsEnd);
+  child.once('exit', () => process.off('exit', killWhenTestsEnd));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -48,4 +53,14 @@ export function startServiceProcess(main: string, options: { envFile?: string; e
         void exited.then(({ code }) => reject(new Error(`exited with ${code} before logging "${msg}"`)));
       }),
   };
+}
+
+/** Whether a process with this id is still running (signal 0 probes without signalling). */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
