@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { endWithThisProcess } from '@mcp-demo/service-kit';
 import type { ServiceSpec } from '../topology/index.ts';
 
 /** How a process ended: `code` for a normal exit, `signal` when it was killed. */
@@ -31,28 +32,6 @@ export function tail(file: string, lines = 15): string {
   }
 }
 
-/** Services still running: they end with the launcher, however it ends. */
-const runningServices = new Set<ChildProcess>();
-
-/**
- * SIGTERM to every service still running when this process exits. 'exit'
- * comes after a crash too (an uncaught exception or rejection), so a bug in
- * the launcher or its gateway does not leave services holding the ports of
- * the next `npm start`; only a SIGKILL of the launcher skips it.
- */
-function endsWithLauncher(child: ChildProcess): void {
-  if (runningServices.size === 0) process.once('exit', stopRunningServices);
-  runningServices.add(child);
-  child.once('exit', () => {
-    runningServices.delete(child);
-    if (runningServices.size === 0) process.off('exit', stopRunningServices);
-  });
-}
-
-function stopRunningServices(): void {
-  for (const child of runningServices) child.kill('SIGTERM');
-}
-
 /**
  * Starts one service as a child process of the current Node binary (Node 24,
  * which runs the services' TypeScript directly) with its log file as its
@@ -73,7 +52,8 @@ export async function spawnService(spec: ServiceSpec, logFile: string): Promise<
     // The child holds its own copy of the descriptor.
     closeSync(log);
   }
-  endsWithLauncher(child);
+  // A crash of the launcher (or its gateway) must not leave services holding the ports of the next `npm start`.
+  endWithThisProcess(child, 'SIGTERM');
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => {

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -114,5 +115,27 @@ export function runMain(service: string, main: () => Promise<void>): void {
     const reason = message.startsWith(`${service}: `) ? message.slice(service.length + 2) : message;
     process.stderr.write(`${service} failed to start: ${reason}\n`);
     process.exit(1);
+  });
+}
+
+/** Child processes that end with this one, with the signal each gets. */
+const endingWithThisProcess = new Map<ChildProcess, NodeJS.Signals>();
+
+function signalChildrenAtExit(): void {
+  for (const [child, signal] of endingWithThisProcess) child.kill(signal);
+}
+
+/**
+ * Sends `signal` to `child` when this process exits, unless the child ended
+ * first. 'exit' comes after a crash too (an uncaught exception or
+ * rejection), so children do not outlive a parent that failed; only a
+ * SIGKILL of this process skips it.
+ */
+export function endWithThisProcess(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (endingWithThisProcess.size === 0) process.once('exit', signalChildrenAtExit);
+  endingWithThisProcess.set(child, signal);
+  child.once('exit', () => {
+    endingWithThisProcess.delete(child);
+    if (endingWithThisProcess.size === 0) process.off('exit', signalChildrenAtExit);
   });
 }

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startServiceProcess } from '@mcp-demo/testing';
+import { processRunning, startServiceProcess } from '@mcp-demo/testing';
 import { listen } from '../src/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -41,5 +42,25 @@ describe('runMain and shutdownOnSignals', () => {
       .map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(logged).toHaveLength(4);
     expect(logged).toEqual(expect.arrayContaining(['listening', 'shutting down', 'cleanup ran', 'stopped']));
+  });
+});
+
+describe('endWithThisProcess', () => {
+  it('signals a child when its parent crashes, so the child does not outlive it', async () => {
+    const index = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    // A parent that starts a child which would run for a minute, then dies of an uncaught exception.
+    const parent = `import { spawn } from 'node:child_process';
+import { endWithThisProcess } from ${JSON.stringify(index)};
+const child = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60000)'], { stdio: 'ignore' });
+endWithThisProcess(child, 'SIGTERM');
+process.stdout.write(child.pid + '\\n');
+setTimeout(() => { throw new Error('parent crashed'); }, 100);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', parent], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('parent crashed');
+    const pid = Number(run.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    for (let waited = 0; processRunning(pid) && waited < 5_000; waited += 50) await new Promise((done) => setTimeout(done, 50));
+    expect(processRunning(pid)).toBe(false);
   });
 });

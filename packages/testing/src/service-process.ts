@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { endWithThisProcess } from '@mcp-demo/service-kit';
 
 export interface ServiceExit {
   code: number | null;
@@ -27,9 +28,7 @@ export function startServiceProcess(main: string, options: { envFile?: string; e
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...options.env } });
   // A test that fails before it stops its service must not leave the service
   // running (and holding its port): it ends with the test process at the latest.
-  const killWhenTestsEnd = () => child.kill('SIGKILL');
-  process.once('exit', killWhenTestsEnd);
-  child.once('exit', () => process.off('exit', killWhenTestsEnd));
+  endWithThisProcess(child, 'SIGKILL');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
