@@ -83,13 +83,15 @@ export async function runHops(options: BenchOptions): Promise<string> {
     const signedInAt = Date.now();
     const tokens = await callerTokens(endpoints, opaque);
     const references: ServerProcess[] = [];
+    const started = async (starting: Promise<ServerProcess>) => {
+      const reference = await starting;
+      references.push(reference);
+      return reference;
+    };
     try {
-      const proxy = await startBareProxy(endpoints.internal.stocksApi);
-      references.push(proxy);
-      const mcpProxy = await startBareProxy(endpoints.internal.utilityMcpServer);
-      references.push(mcpProxy);
-      const sdk = await startSdkFloor();
-      references.push(sdk);
+      const proxy = await started(startBareProxy(endpoints.internal.stocksApi));
+      const mcpProxy = await started(startBareProxy(endpoints.internal.utilityMcpServer));
+      const sdk = await started(startSdkFloor());
       const processes = roleProcesses(profile, { proxy: [proxy.pid, mcpProxy.pid], sdk: [sdk.pid] });
       const shapes: Record<PathKey, RequestShape> = {
         direct: { url: `${endpoints.internal.stocksApi}/stocks`, method: 'GET', headers: { authorization: `Bearer ${tokens.apiJwt}` } },
@@ -99,7 +101,7 @@ export async function runHops(options: BenchOptions): Promise<string> {
         proxyChain: toolCallShape(`${mcpProxy.url}/`, tokens.mcpJwt),
         chain: toolCallShape(endpoints.external.mcp, opaque),
       };
-      const calls: Record<PathKey, number> = { direct: 0, proxy: 0, sdk: 0, mcp: 0, proxyChain: 0, chain: 0 };
+      const calls = Object.fromEntries(PATH_KEYS.map((key) => [key, 0])) as Record<PathKey, number>;
 
       if (options.warmup > 0) {
         for (const key of PATH_KEYS) {

@@ -71,14 +71,12 @@ export function dispatchExchange(dispatcher: Dispatcher, options: Dispatcher.Dis
     headFailed(failure);
   }
 
-  const whenSettled = (onEnd: () => void): Promise<void> =>
+  /** Resolves once the body has ended, rejects once the exchange has failed. */
+  const whenSettled = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const check = () => {
         if (failure) reject(failure);
-        else if (ended) {
-          onEnd();
-          resolve();
-        }
+        else if (ended) resolve();
       };
       settled = check;
       check();
@@ -87,13 +85,10 @@ export function dispatchExchange(dispatcher: Dispatcher, options: Dispatcher.Dis
   return {
     head,
     async whole() {
-      let body: Buffer = Buffer.alloc(0);
-      await whenSettled(() => {
-        body = waiting.length === 1 ? (waiting[0] as Buffer) : Buffer.concat(waiting);
-      });
-      return body;
+      await whenSettled();
+      return waiting.length === 1 ? (waiting[0] as Buffer) : Buffer.concat(waiting);
     },
-    relay(res) {
+    async relay(res) {
       let draining = false;
       const resume = () => {
         draining = false;
@@ -110,9 +105,8 @@ export function dispatchExchange(dispatcher: Dispatcher, options: Dispatcher.Dis
       };
       for (const chunk of waiting.splice(0)) write(chunk);
       sink = write;
-      return whenSettled(() => {
-        if (!res.destroyed) res.end();
-      });
+      await whenSettled();
+      if (!res.destroyed) res.end();
     },
     abort(reason) {
       abortedWith ??= reason;
